@@ -1,0 +1,33 @@
+# The newcomer's two commands: `make dev` runs the whole platform locally, `make test` runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/.venv-tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: install dev test lint build bench clean
+
+install:
+	@bash scripts/bootstrap.sh
+
+dev: install
+	@$(PY) -m switchboard.local
+
+test: install
+	@$(VENV)/bin/ruff check .
+	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@.venv-tools/bin/cfn-lint template.yaml
+
+build: install
+	@.venv-tools/bin/sam build
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+project: install
+	@$(PY) -m switchboard.cli create-project $(NAME)
+
+clean:
+	rm -rf .aws-sam .pytest_cache

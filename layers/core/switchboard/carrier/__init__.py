@@ -1,0 +1,1 @@
+"""The carrier port (numbers, calls, SMS) and its Twilio adapter."""

@@ -1,0 +1,120 @@
+"""Composition: the one place that picks adapters from settings and wires the services.
+
+Everything is built lazily (cached) so a Lambda cold start only pays for what it uses.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from switchboard.clock import Clock, utcnow
+from switchboard.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from switchboard.carrier.port import Carrier
+    from switchboard.store.dynamo import Table
+
+
+class Container:
+    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # --- AWS clients -------------------------------------------------------------------
+    def aws_client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service, region_name=self.settings.aws_region, endpoint_url=self.settings.aws_endpoint_url
+        )
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.aws_client("dynamodb")
+
+    @cached_property
+    def table(self) -> Table:
+        from switchboard.store.dynamo import Table
+
+        return Table(self.dynamodb, self.settings.table_name)
+
+    # --- repositories ------------------------------------------------------------------
+    @cached_property
+    def projects(self) -> Any:
+        from switchboard.store.projects import ProjectRepo
+
+        return ProjectRepo(self.table, self.clock)
+
+    @cached_property
+    def agents(self) -> Any:
+        from switchboard.store.agents import AgentRepo
+
+        return AgentRepo(self.table, self.clock)
+
+    @cached_property
+    def numbers(self) -> Any:
+        from switchboard.store.numbers import NumberRepo
+
+        return NumberRepo(self.table, self.clock)
+
+    @cached_property
+    def calls(self) -> Any:
+        from switchboard.store.calls import CallRepo
+
+        return CallRepo(self.table, self.clock)
+
+    @cached_property
+    def usage(self) -> Any:
+        from switchboard.store.usage import UsageRepo
+
+        return UsageRepo(self.table, self.clock)
+
+    @cached_property
+    def webhooks(self) -> Any:
+        from switchboard.store.webhooks import WebhookRepo
+
+        return WebhookRepo(self.table, self.clock)
+
+    @cached_property
+    def deliveries(self) -> Any:
+        from switchboard.store.deliveries import DeliveryRepo
+
+        return DeliveryRepo(self.table, self.clock)
+
+    @cached_property
+    def conversations(self) -> Any:
+        from switchboard.store.conversations import ConversationRepo
+
+        return ConversationRepo(self.table, self.clock)
+
+    # --- ports -------------------------------------------------------------------------
+    @cached_property
+    def carrier(self) -> Carrier:
+        from switchboard.carrier.factory import build_carrier
+
+        return build_carrier(self.settings, self.aws_client)
+
+    @cached_property
+    def event_queue(self) -> Any:
+        """Where non-voice webhook events go to be delivered (SQS)."""
+        from switchboard.webhooks.queue import SqsEventQueue
+
+        return SqsEventQueue(self.aws_client("sqs"), self.settings.delivery_queue_url)
+
+    @cached_property
+    def webhook_sender(self) -> Any:
+        from switchboard.webhooks.sender import WebhookSender
+
+        return WebhookSender(local_mode=self.settings.local_mode)
+
+    @cached_property
+    def idempotency(self) -> Any:
+        from switchboard.services.idempotency import Idempotency
+
+        return Idempotency(self.dynamodb, self.settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def get_container() -> Container:
+    return Container(get_settings())

@@ -1,0 +1,161 @@
+"""Agents: the persona that owns numbers and answers calls and texts."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from switchboard.models.common import E164, Language, Page, RequestModel, ResponseModel
+
+VoiceMode = Literal["webhook", "hosted"]
+ModelTier = Literal["turbo", "balanced", "max"]
+SttMode = Literal["fast", "accurate"]
+AmbientSound = Literal["none", "office", "coffee-shop", "outdoor"]
+DenoisingMode = Literal["noise-cancellation", "noise-and-background-speech-cancellation"]
+
+
+class CustomTool(RequestModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    description: str = Field(min_length=1, max_length=1024)
+    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")
+    method: Literal["GET", "POST"] = "POST"
+    headers: dict[str, str | None] | None = None
+    parameters: dict[str, Any] | None = None
+    timeoutMs: int | None = Field(default=None, ge=100, le=120_000)
+    speakDuringExecution: bool | None = None
+    executionMessage: str | None = Field(default=None, max_length=500)
+
+
+class AgentFields(RequestModel):
+    """Fields a client may set; shared by create (with defaults) and update (all optional)."""
+
+    description: str | None = Field(default=None, max_length=2000)
+    voiceMode: VoiceMode | None = None
+    systemPrompt: str | None = Field(default=None, max_length=50_000)
+    beginMessage: str | None = Field(default=None, max_length=2000)
+    voice: str | None = None
+    modelTier: ModelTier | None = None
+    transferNumber: E164 | None = None
+    voicemailMessage: str | None = Field(default=None, max_length=2000)
+    sttMode: SttMode | None = None
+    language: Language | None = None
+    maxSilenceMs: int | None = Field(default=None, ge=200, le=5000)
+    interruptionSensitivity: float | None = Field(default=None, ge=0, le=1)
+    voiceSpeed: float | None = Field(default=None, ge=0.5, le=2.0)
+    enableBackchannel: bool | None = None
+    enableMessaging: bool | None = None
+    ambientSound: AmbientSound | None = None
+    denoisingMode: DenoisingMode | None = None
+    callScreeningIdentity: str | None = Field(default=None, max_length=500)
+    callScreeningPurpose: str | None = Field(default=None, max_length=500)
+    customTools: list[CustomTool] | None = None
+
+    @field_validator("customTools")
+    @classmethod
+    def _unique_tool_names(cls, tools: list[CustomTool] | None) -> list[CustomTool] | None:
+        if tools:
+            names = [t.name for t in tools]
+            if len(names) != len(set(names)):
+                raise ValueError("custom tool names must be unique")
+        return tools
+
+
+class AgentCreate(AgentFields):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AgentUpdate(AgentFields):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+AGENT_DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "voiceMode": "webhook",
+    "systemPrompt": None,
+    "beginMessage": None,
+    "modelTier": "balanced",
+    "transferNumber": None,
+    "voicemailMessage": None,
+    "sttMode": "fast",
+    "language": "en-US",
+    "maxSilenceMs": 700,
+    "interruptionSensitivity": 0.5,
+    "voiceSpeed": 1.0,
+    "enableBackchannel": False,
+    "enableMessaging": True,
+    "ambientSound": "none",
+    "denoisingMode": None,
+    "callScreeningIdentity": None,
+    "callScreeningPurpose": None,
+    "customTools": None,
+}
+
+
+class AgentNumber(ResponseModel):
+    id: str
+    phoneNumber: str
+    status: str
+    type: str = "local"
+
+
+class Agent(ResponseModel):
+    id: str
+    name: str
+    description: str | None
+    voiceMode: VoiceMode
+    systemPrompt: str | None
+    beginMessage: str | None
+    voice: str
+    modelTier: ModelTier
+    transferNumber: str | None
+    voicemailMessage: str | None
+    sttMode: SttMode
+    language: str
+    maxSilenceMs: int
+    interruptionSensitivity: float
+    voiceSpeed: float
+    enableBackchannel: bool
+    enableMessaging: bool
+    ambientSound: AmbientSound
+    denoisingMode: DenoisingMode | None
+    callScreeningIdentity: str | None
+    callScreeningPurpose: str | None
+    customTools: list[dict[str, Any]] | None
+    numbers: list[AgentNumber] = []
+    warnings: list[str] = []
+    createdAt: str
+    updatedAt: str
+
+
+class AgentList(Page):
+    data: list[Agent]
+
+
+class DeleteAgentResponse(ResponseModel):
+    success: bool
+    id: str
+    name: str
+    message: str
+    unassignedNumbers: list[str]
+
+
+class AttachNumberRequest(RequestModel):
+    numberId: str = Field(min_length=1)
+
+
+class AttachNumberResponse(ResponseModel):
+    agentId: str
+    number: AgentNumber
+
+
+class Voice(ResponseModel):
+    voiceId: str
+    name: str
+    provider: str
+    gender: str
+    language: str
+
+
+class VoiceList(ResponseModel):
+    data: list[Voice]

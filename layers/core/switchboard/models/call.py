@@ -1,0 +1,84 @@
+"""Calls and their transcript turns."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from switchboard.models.agent import ModelTier
+from switchboard.models.common import E164, Page, RequestModel, ResponseModel
+
+CallStatus = Literal["queued", "ringing", "in-progress", "completed", "failed", "busy", "no-answer", "canceled"]
+TERMINAL_STATUSES = frozenset({"completed", "failed", "busy", "no-answer", "canceled"})
+Direction = Literal["inbound", "outbound", "web"]
+
+
+class CallCreate(RequestModel):
+    agentId: str = Field(min_length=1)
+    toNumber: E164
+    fromNumberId: str | None = None
+    initialGreeting: str | None = Field(default=None, max_length=2000)
+    voice: str | None = None
+    systemPrompt: str | None = Field(default=None, max_length=50_000)
+    variables: dict[str, str | None] | None = None
+    modelTier: ModelTier | None = None
+    disableRecording: bool | None = None
+    metadata: dict[str, Any] | None = None
+    scheduledAt: str | None = None
+    callScreeningIdentity: str | None = None
+    callScreeningPurpose: str | None = None
+
+
+class LatencyMs(ResponseModel):
+    endpointing: int | None = None
+    firstResponseByte: int | None = None
+    firstAudio: int | None = None
+
+
+class TranscriptTurn(ResponseModel):
+    id: str
+    transcript: str
+    response: str
+    confidence: float | None = None
+    interrupted: bool = False
+    createdAt: str
+    latencyMs: LatencyMs = LatencyMs()
+
+
+class Call(ResponseModel):
+    id: str
+    agentId: str | None
+    agentName: str | None = None
+    phoneNumberId: str | None
+    phoneNumber: str | None
+    fromNumber: str
+    toNumber: str
+    direction: Direction
+    status: CallStatus
+    startedAt: str
+    endedAt: str | None = None
+    durationSeconds: int | None = None
+    endReason: str | None = None
+    lastTranscriptSnippet: str | None = None
+    recordingAvailable: bool = False
+    recordingUrl: str | None = None
+    metadata: dict[str, Any] | None = None
+    variables: dict[str, str | None] | None = None
+    answeredBy: Literal["human", "machine", "unknown"] | None = None
+    voiceMode: str | None = None
+    scheduledAt: str | None = None
+    warnings: list[str] = []
+    createdAt: str | None = None
+
+
+class CallDetail(Call):
+    transcripts: list[TranscriptTurn] = []
+
+
+class CallList(Page):
+    data: list[Call]
+
+
+class TranscriptList(ResponseModel):
+    data: list[TranscriptTurn]

@@ -1,0 +1,1 @@
+"""Services: rules written once, called by the API and the event handlers."""

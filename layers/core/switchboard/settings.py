@@ -1,0 +1,60 @@
+"""One validated settings model, read from the environment once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlanLimits(BaseSettings):
+    """The deployment's plan; self-hosters set their own limits."""
+
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_PLAN_", extra="ignore")
+
+    name: str = "self-hosted"
+    numbers: int = 100
+    messages_per_month: int = 100_000
+    voice_minutes_per_month: int = 100_000
+    max_call_duration_minutes: int = 60
+    concurrent_calls: int = 100
+
+
+class Settings(BaseSettings):
+    """Everything a component needs to know about its deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", extra="ignore")
+
+    table_name: str = "switchboard"
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_endpoint_url: str | None = None
+    # Local mode relaxes what only makes sense on a laptop (plain http webhooks on loopback).
+    local_mode: bool = False
+    # Public base URL of the API (carrier callbacks are built from it).
+    public_base_url: str = "http://127.0.0.1:8080"
+    # Public WebSocket URL of the media relay's Twilio endpoint.
+    relay_url: str = "ws://127.0.0.1:8765/twilio"
+    carrier: Literal["twilio", "local"] = "local"
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    # In AWS the Twilio credentials live in Secrets Manager: {"accountSid", "authToken"}.
+    twilio_secret_arn: str | None = None
+    delivery_queue_url: str | None = None
+    delivery_dlq_url: str | None = None
+    event_bus_name: str = "switchboard"
+    delivery_max_attempts: int = 5
+    delivery_base_delay_seconds: int = 30
+    default_voice: str = "slt"
+    max_body_bytes: int = 1_000_000
+
+    @property
+    def plan(self) -> PlanLimits:
+        return PlanLimits()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,114 @@
+"""Every key shape in the single table, in one place (docs/data-model.md explains the access patterns).
+
+Base table (pk, sk), gsi1 (gsi1pk, gsi1sk), gsi2 (gsi2pk, gsi2sk); `ttl` expires items.
+Ids embed their creation time, so `sk = <TYPE>#<id>` sorts by creation.
+"""
+
+from __future__ import annotations
+
+
+def project_pk(project_id: str) -> str:
+    return f"PROJECT#{project_id}"
+
+
+PROJECT_SK = "PROJECT"
+
+
+def api_key_pk(key_hash: str) -> str:
+    return f"APIKEY#{key_hash}"
+
+
+API_KEY_SK = "APIKEY"
+
+
+def agent_sk(agent_id: str) -> str:
+    return f"AGENT#{agent_id}"
+
+
+def number_sk(number_id: str) -> str:
+    return f"NUMBER#{number_id}"
+
+
+def phone_pk(e164: str) -> str:
+    """The ownership item of a phone number: at most one project holds it (conditional put)."""
+    return f"PHONE#{e164}"
+
+
+PHONE_SK = "PHONE"
+
+
+def agent_index_pk(agent_id: str) -> str:
+    """gsi1 partition of everything that belongs to an agent (numbers, calls, deliveries, conversations)."""
+    return f"AGENT#{agent_id}"
+
+
+def number_index_pk(number_id: str) -> str:
+    """gsi2 partition of everything that happened on a number (calls, messages)."""
+    return f"NUMBER#{number_id}"
+
+
+def call_sk(call_id: str) -> str:
+    return f"CALL#{call_id}"
+
+
+def call_pk(call_id: str) -> str:
+    """Partition of a call's transcript turns (and live-control records)."""
+    return f"CALL#{call_id}"
+
+
+def turn_sk(seq: int) -> str:
+    return f"TURN#{seq:05d}"
+
+
+def carrier_call_pk(carrier_call_id: str) -> str:
+    """Maps a carrier call id (Twilio CallSid) to our call for status callbacks."""
+    return f"CARRIERCALL#{carrier_call_id}"
+
+
+CARRIER_CALL_SK = "CARRIERCALL"
+
+
+def webhook_sk(agent_id: str | None = None) -> str:
+    return "WEBHOOK" if agent_id is None else f"WEBHOOK#AGENT#{agent_id}"
+
+
+def delivery_sk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"
+
+
+def usage_pk(project_id: str) -> str:
+    return f"USAGE#{project_id}"
+
+
+def usage_day_sk(day: str) -> str:
+    return f"DAY#{day}"
+
+
+def usage_agent_day_sk(agent_id: str, day: str) -> str:
+    return f"AGENTDAY#{agent_id}#{day}"
+
+
+def usage_number_sk(number_id: str) -> str:
+    return f"NUMBER#{number_id}"
+
+
+def conversation_sk(conversation_id: str) -> str:
+    return f"CONV#{conversation_id}"
+
+
+def conversation_key_sk(number_id: str, participant: str) -> str:
+    """Uniqueness item: one conversation per (our number, other party)."""
+    return f"CONVKEY#{number_id}#{participant}"
+
+
+def conversation_list_pk(project_id: str) -> str:
+    """gsi1 partition ordering a project's conversations by last message."""
+    return f"CONVS#{project_id}"
+
+
+def conversation_pk(conversation_id: str) -> str:
+    return f"CONV#{conversation_id}"
+
+
+def message_sk(message_id: str) -> str:
+    return f"MSG#{message_id}"

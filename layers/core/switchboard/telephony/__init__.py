@@ -1,0 +1,1 @@
+"""Carrier-facing routes (/telephony/twilio/*): inbound calls, status and SMS callbacks."""

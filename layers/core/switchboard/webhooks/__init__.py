@@ -1,0 +1,1 @@
+"""Webhook signing, SSRF guard, event queue and delivery."""

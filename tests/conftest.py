@@ -1,0 +1,95 @@
+"""Shared fixtures: a moto server over real HTTP, a fresh table per test, the API on a real port."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SwitchboardTests")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+from switchboard.container import Container
+from switchboard.settings import Settings
+from switchboard.store.projects import NewProject
+from switchboard.store.schema import create_table
+
+from tests.support.servers import ThreadedUvicorn, free_port
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "template.yaml"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def settings(moto_endpoint: str) -> Settings:
+    """Settings for one test: its own table and queues in the shared emulator."""
+    import boto3
+
+    suffix = uuid.uuid4().hex[:10]
+    table_name = f"sb-{suffix}"
+    ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    create_table(ddb, table_name, TEMPLATE)
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
+    queue = sqs.create_queue(QueueName=f"q-{suffix}")["QueueUrl"]
+    return Settings(
+        table_name=table_name,
+        aws_endpoint_url=moto_endpoint,
+        local_mode=True,
+        delivery_queue_url=queue,
+        delivery_dlq_url=dlq,
+        event_bus_name=f"bus-{suffix}",
+    )
+
+
+@pytest.fixture
+def container(settings: Settings) -> Container:
+    return Container(settings)
+
+
+@pytest.fixture
+def project(container: Container) -> NewProject:
+    return container.projects.create("test project")
+
+
+@pytest.fixture(scope="session")
+def api_server() -> Iterator[ThreadedUvicorn]:
+    """One real API server for the session; each test points it at its own container."""
+    from switchboard.api.app import create_app
+
+    app = create_app(Container(Settings()))
+    server = ThreadedUvicorn(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api_url(api_server: ThreadedUvicorn, container: Container) -> str:
+    api_server.server.config.app.state.container = container
+    return api_server.url
+
+
+@pytest.fixture
+def api(api_url: str, project: NewProject) -> Iterator[httpx.Client]:
+    """An HTTP client authenticated as `project`."""
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {project.api_key}"},
+                      timeout=30) as client:
+        yield client
