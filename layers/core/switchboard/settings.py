@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     event_bus_name: str = "switchboard"
     delivery_max_attempts: int = 5
     delivery_base_delay_seconds: int = 30
-    default_voice: str = "slt"
+    # The speech engines the relay runs; the API validates voices and languages against them.
+    tts_provider: Literal["flite", "polly"] = "flite"
+    stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"
     max_body_bytes: int = 1_000_000
 
     @property

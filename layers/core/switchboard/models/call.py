@@ -9,7 +9,9 @@ from pydantic import Field
 from switchboard.models.agent import ModelTier
 from switchboard.models.common import E164, Page, RequestModel, ResponseModel
 
-CallStatus = Literal["queued", "ringing", "in-progress", "completed", "failed", "busy", "no-answer", "canceled"]
+CallStatus = Literal[
+    "queued", "ringing", "in-progress", "completed", "failed", "busy", "no-answer", "canceled"
+]
 TERMINAL_STATUSES = frozenset({"completed", "failed", "busy", "no-answer", "canceled"})
 Direction = Literal["inbound", "outbound", "web"]
 

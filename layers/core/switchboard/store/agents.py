@@ -1,0 +1,74 @@
+"""Agents, stored under their project's partition (sk AGENT#<id>, so ids sort by creation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard.clock import Clock, iso, utcnow
+from switchboard.errors import NotFound
+from switchboard.ids import new_id
+from switchboard.store import keys
+from switchboard.store.dynamo import Table, is_conditional_failure, strip_keys
+from switchboard.store.pages import page
+
+
+def _missing(agent_id: str) -> NotFound:
+    return NotFound(f"No agent with id '{agent_id}' in this project.")
+
+
+class AgentRepo:
+    def __init__(self, table: Table, clock: Clock = utcnow) -> None:
+        self.table = table
+        self.clock = clock
+
+    def create(self, project_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        now = iso(self.clock())
+        agent = {"id": new_id("agent"), **fields, "createdAt": now, "updatedAt": now}
+        item = {"pk": keys.project_pk(project_id), "sk": keys.agent_sk(agent["id"]), "kind": "agent", **agent}
+        self.table.put(item, condition="attribute_not_exists(pk)")
+        return agent
+
+    def get(self, project_id: str, agent_id: str) -> dict[str, Any]:
+        item = self.table.get(keys.project_pk(project_id), keys.agent_sk(agent_id))
+        if item is None:
+            raise _missing(agent_id)
+        return strip_keys(item)
+
+    def find(self, project_id: str, agent_id: str) -> dict[str, Any] | None:
+        item = self.table.get(keys.project_pk(project_id), keys.agent_sk(agent_id))
+        return strip_keys(item) if item else None
+
+    def get_many(self, project_id: str, agent_ids: list[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(agent_ids))
+        found = self.table.batch_get([(keys.project_pk(project_id), keys.agent_sk(a)) for a in wanted])
+        return {item["id"]: strip_keys(item) for item in found}
+
+    def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        pk = keys.project_pk(project_id)
+        items, has_more = page(self.table.query(pk, prefix="AGENT#"), limit, offset)
+        total = self.table.count(pk, prefix="AGENT#")
+        return [strip_keys(i) for i in items], total, has_more
+
+    def update(self, project_id: str, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        changes = {**changes, "updatedAt": iso(self.clock())}
+        try:
+            item = self.table.update(
+                keys.project_pk(project_id), keys.agent_sk(agent_id),
+                set_=changes, condition="attribute_exists(pk)",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise _missing(agent_id) from exc
+            raise
+        return strip_keys(item)
+
+    def delete(self, project_id: str, agent_id: str) -> None:
+        try:
+            self.table.delete(keys.project_pk(project_id), keys.agent_sk(agent_id),
+                              condition="attribute_exists(pk)")
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise _missing(agent_id) from exc
+            raise

@@ -1,0 +1,142 @@
+"""Calls (under their project, indexed by agent on gsi1 and by number on gsi2) and their turns.
+
+Turns live in the call's own partition (pk CALL#<id>, sk TURN#<seq>), written one by one as
+they complete, so a relay crash loses at most the turn in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard.clock import Clock, iso, utcnow
+from switchboard.errors import NotFound
+from switchboard.models.call import TERMINAL_STATUSES
+from switchboard.store import keys
+from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys
+from switchboard.store.pages import page
+
+SNIPPET_CHARS = 160
+
+
+def _missing(call_id: str) -> NotFound:
+    return NotFound(f"No call with id '{call_id}' in this project.")
+
+
+class CallRepo:
+    def __init__(self, table: Table, clock: Clock = utcnow) -> None:
+        self.table = table
+        self.clock = clock
+
+    # --- writes ----------------------------------------------------------------------------
+    def create(self, project_id: str, call: dict[str, Any], carrier_call_id: str | None = None) -> dict[str, Any]:
+        item = {"pk": keys.project_pk(project_id), "sk": keys.call_sk(call["id"]), "kind": "call",
+                "projectId": project_id, **call}
+        if call.get("agentId"):
+            item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": keys.call_sk(call["id"])}
+        if call.get("phoneNumberId"):
+            item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": keys.call_sk(call["id"])}
+        ops = [put_op(item, new=True)]
+        if carrier_call_id:
+            item["carrierCallId"] = carrier_call_id
+            ops.append(put_op(self._carrier_item(project_id, call["id"], carrier_call_id), new=True))
+        self.table.transact(ops)
+        return strip_keys(item)
+
+    @staticmethod
+    def _carrier_item(project_id: str, call_id: str, carrier_call_id: str) -> dict[str, Any]:
+        return {"pk": keys.carrier_call_pk(carrier_call_id), "sk": keys.CARRIER_CALL_SK, "kind": "carriercall",
+                "projectId": project_id, "callId": call_id}
+
+    def set_carrier_id(self, project_id: str, call_id: str, carrier_call_id: str) -> None:
+        self.table.put(self._carrier_item(project_id, call_id, carrier_call_id))
+        self.table.update(keys.project_pk(project_id), keys.call_sk(call_id),
+                          set_={"carrierCallId": carrier_call_id})
+
+    def update(self, project_id: str, call_id: str, changes: dict[str, Any], *,
+               unless_terminal: bool = True) -> dict[str, Any] | None:
+        """Apply changes; with `unless_terminal`, a call that already ended is left as it is (None)."""
+        expr = Expr()
+        cond = "attribute_exists(pk)"
+        if unless_terminal:
+            values = ", ".join(expr.value(s) for s in sorted(TERMINAL_STATUSES))
+            cond += f" AND NOT {expr.name('status')} IN ({values})"
+        try:
+            item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_=changes,
+                                     condition=cond, expr=expr)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            self.get(project_id, call_id)  # raises NotFound for an unknown call
+            return None
+        return strip_keys(item)
+
+    def append_turn(self, project_id: str, call_id: str, turn: dict[str, Any]) -> dict[str, Any]:
+        """Store a completed turn (sequence from an atomic counter) and refresh the call's snippet."""
+        snippet = (turn.get("response") or turn.get("transcript") or "")[:SNIPPET_CHARS]
+        changes: dict[str, Any] = {"lastTranscriptSnippet": snippet} if snippet else {}
+        call = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), add={"turnCount": 1},
+                                 set_=changes or None, condition="attribute_exists(pk)")
+        seq = int(call["turnCount"])
+        self.table.put({"pk": keys.call_pk(call_id), "sk": keys.turn_sk(seq), "kind": "turn", "seq": seq, **turn})
+        return turn
+
+    # --- reads -----------------------------------------------------------------------------
+    def get(self, project_id: str, call_id: str) -> dict[str, Any]:
+        item = self.table.get(keys.project_pk(project_id), keys.call_sk(call_id))
+        if item is None:
+            raise _missing(call_id)
+        return strip_keys(item)
+
+    get_by_id = get
+
+    def by_carrier_id(self, carrier_call_id: str) -> tuple[str, str] | None:
+        """(projectId, callId) of a carrier call id, for status callbacks."""
+        item = self.table.get(keys.carrier_call_pk(carrier_call_id), keys.CARRIER_CALL_SK)
+        return (item["projectId"], item["callId"]) if item else None
+
+    def list_turns(self, call_id: str) -> list[dict[str, Any]]:
+        items = self.table.query(keys.call_pk(call_id), prefix="TURN#", newest_first=False)
+        return [{k: v for k, v in strip_keys(i).items() if k != "seq"} for i in items]
+
+    def list(self, project_id: str, limit: int, offset: int, *, status: str | None = None,
+             direction: str | None = None, search: str | None = None) -> tuple[list[dict[str, Any]], int, bool]:
+        def run(count: bool) -> Any:
+            expr = Expr()
+            filters = []
+            if status:
+                filters.append(f"{expr.name('status')} = {expr.value(status)}")
+            if direction:
+                filters.append(f"{expr.name('direction')} = {expr.value(direction)}")
+            if search:
+                term = expr.value(search)
+                filters.append(f"(contains({expr.name('fromNumber')}, {term}) OR "
+                               f"contains({expr.name('toNumber')}, {term}))")
+            kwargs = {"prefix": "CALL#", "filter_": " AND ".join(filters) or None, "expr": expr}
+            pk = keys.project_pk(project_id)
+            return self.table.count(pk, **kwargs) if count else self.table.query(pk, **kwargs)
+
+        items, has_more = page(run(False), limit, offset)
+        return [strip_keys(i) for i in items], run(True), has_more
+
+    def list_for_agent(self, agent_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        return self._list_index("gsi1", keys.agent_index_pk(agent_id), limit, offset)
+
+    def list_for_number(self, number_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        return self._list_index("gsi2", keys.number_index_pk(number_id), limit, offset)
+
+    def _list_index(self, index: str, pk: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        items, has_more = page(self.table.query(pk, index=index, prefix="CALL#"), limit, offset)
+        total = self.table.count(pk, index=index, prefix="CALL#")
+        return [strip_keys(i) for i in items], total, has_more
+
+    def count_live(self, project_id: str) -> int:
+        """Calls not yet ended (concurrent-call limit)."""
+        expr = Expr()
+        values = ", ".join(expr.value(s) for s in sorted(TERMINAL_STATUSES))
+        return self.table.count(keys.project_pk(project_id), prefix="CALL#",
+                                filter_=f"NOT {expr.name('status')} IN ({values})", expr=expr)
+
+    def now(self) -> str:
+        return iso(self.clock())

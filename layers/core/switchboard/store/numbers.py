@@ -1,0 +1,167 @@
+"""Phone numbers: the number document under its project, plus a PHONE#<e164> ownership item.
+
+The ownership item is written in the same transaction as the number with
+`attribute_not_exists`, so two projects can never hold one number, whatever the timing.
+The project's `activeNumbers` counter moves in that transaction too (plan limit, 402).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from switchboard.clock import Clock, iso, utcnow
+from switchboard.errors import Conflict, NotFound, PlanLimitReached
+from switchboard.store import keys
+from switchboard.store.dynamo import (
+    Expr,
+    Table,
+    delete_op,
+    is_conditional_failure,
+    put_op,
+    strip_keys,
+    update_op,
+)
+from switchboard.store.pages import page
+
+EXPIRY_INDEX_PK = "NUMBEREXPIRY"  # gsi2 partition ordering numbers by expiresAt (auto-release sweep)
+
+
+def _missing(number_id: str) -> NotFound:
+    return NotFound(f"No phone number with id '{number_id}' in this project.")
+
+
+def _cancel_reasons(exc: ClientError) -> list[str]:
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+
+
+class NumberRepo:
+    def __init__(self, table: Table, clock: Clock = utcnow) -> None:
+        self.table = table
+        self.clock = clock
+
+    def active_count(self, project_id: str) -> int:
+        project = self.table.get(keys.project_pk(project_id), keys.PROJECT_SK) or {}
+        return int(project.get("activeNumbers", 0))
+
+    def claim(self, project_id: str, number: dict[str, Any], limit: int) -> dict[str, Any]:
+        """Store a bought number: its document, its ownership item and the counter, atomically."""
+        item = {"pk": keys.project_pk(project_id), "sk": keys.number_sk(number["id"]), "kind": "number",
+                **number, **self._index_keys(number)}
+        owner = {"pk": keys.phone_pk(number["phoneNumber"]), "sk": keys.PHONE_SK, "kind": "phone",
+                 "projectId": project_id, "numberId": number["id"]}
+        expr = Expr()
+        counter = update_op(
+            keys.project_pk(project_id), keys.PROJECT_SK, add={"activeNumbers": 1}, expr=expr,
+            condition=f"attribute_exists(pk) AND (attribute_not_exists({expr.name('activeNumbers')}) "
+                      f"OR {expr.name('activeNumbers')} < {expr.value(limit)})",
+        )
+        try:
+            self.table.transact([put_op(item, new=True), put_op(owner, new=True), counter])
+        except ClientError as exc:
+            reasons = _cancel_reasons(exc)
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise Conflict(f"{number['phoneNumber']} is already owned by another project.") from exc
+            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                raise PlanLimitReached(f"This plan allows {limit} phone numbers; release one first.") from exc
+            raise
+        return number
+
+    @staticmethod
+    def _index_keys(number: dict[str, Any]) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if number.get("agentId"):
+            extra["gsi1pk"] = keys.agent_index_pk(number["agentId"])
+            extra["gsi1sk"] = f"NUMBER#{number.get('attachedAt') or number['createdAt']}#{number['id']}"
+        if number.get("expiresAt") and number.get("status") == "active":
+            extra["gsi2pk"] = EXPIRY_INDEX_PK
+            extra["gsi2sk"] = f"{number['expiresAt']}#{number['id']}"
+        return extra
+
+    def get(self, project_id: str, number_id: str) -> dict[str, Any]:
+        item = self.table.get(keys.project_pk(project_id), keys.number_sk(number_id))
+        if item is None:
+            raise _missing(number_id)
+        return strip_keys(item)
+
+    def owner_of(self, e164: str) -> dict[str, Any] | None:
+        """Who holds a phone number: {projectId, numberId} or None (inbound routing, no scan)."""
+        return self.table.get(keys.phone_pk(e164), keys.PHONE_SK)
+
+    def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Active numbers, newest first; released ones stay readable by id."""
+        pk = keys.project_pk(project_id)
+        expr = Expr()
+        filter_ = f"{expr.name('status')} = {expr.value('active')}"
+        items, has_more = page(self.table.query(pk, prefix="NUMBER#", filter_=filter_, expr=expr), limit, offset)
+        expr2 = Expr()
+        total = self.table.count(pk, prefix="NUMBER#", filter_=f"{expr2.name('status')} = {expr2.value('active')}",
+                                 expr=expr2)
+        return [strip_keys(i) for i in items], total, has_more
+
+    def list_all(self, project_id: str) -> list[dict[str, Any]]:
+        return [strip_keys(i) for i in self.table.query(keys.project_pk(project_id), prefix="NUMBER#")]
+
+    def for_agent(self, agent_id: str) -> list[dict[str, Any]]:
+        """An agent's numbers in the order they were attached (the first is its caller id)."""
+        items = self.table.query(keys.agent_index_pk(agent_id), index="gsi1", prefix="NUMBER#", newest_first=False)
+        return [strip_keys(i) for i in items]
+
+    def update(self, project_id: str, number_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Apply changes (agentId included) to an active number, keeping its index keys in step."""
+        current = self.get(project_id, number_id)
+        if current["status"] != "active":
+            raise Conflict(f"Phone number '{number_id}' has been released and cannot be changed.")
+        merged = {**current, **changes}
+        if "agentId" in changes and changes["agentId"] != current.get("agentId"):
+            merged["attachedAt"] = iso(self.clock()) if changes["agentId"] else None
+        index = self._index_keys(merged)
+        set_ = {k: merged[k] for k in (*changes, "attachedAt") if k in merged} | index
+        remove = [k for k in ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk") if k not in index]
+        expr = Expr()
+        cond = (f"{expr.name('status')} = {expr.value('active')} AND "
+                f"{_same_or_missing(expr, 'agentId', current.get('agentId'))}")
+        try:
+            item = self.table.update(keys.project_pk(project_id), keys.number_sk(number_id), set_=set_,
+                                     remove=remove, condition=cond, expr=expr)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise Conflict(f"Phone number '{number_id}' changed while updating it; try again.") from exc
+            raise
+        return strip_keys(item)
+
+    def release(self, project_id: str, number_id: str) -> dict[str, Any]:
+        """Mark released, drop the ownership item and the counter, atomically."""
+        number = self.get(project_id, number_id)
+        if number["status"] != "active":
+            return number
+        now = iso(self.clock())
+        expr = Expr()
+        ops = [
+            update_op(keys.project_pk(project_id), keys.number_sk(number_id),
+                      set_={"status": "released", "releasedAt": now, "agentId": None}, expr=expr,
+                      remove=["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"],
+                      condition=f"{expr.name('status')} = {expr.value('active')}"),
+            delete_op(keys.phone_pk(number["phoneNumber"]), keys.PHONE_SK),
+            update_op(keys.project_pk(project_id), keys.PROJECT_SK, add={"activeNumbers": -1}),
+        ]
+        try:
+            self.table.transact(ops)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return self.get(project_id, number_id)
+            raise
+        return {**number, "status": "released", "releasedAt": now, "agentId": None}
+
+    def expired(self, now: str) -> list[tuple[str, str]]:
+        """(projectId, numberId) of active numbers whose expiresAt has passed."""
+        items = self.table.query(EXPIRY_INDEX_PK, index="gsi2", between=("", f"{now}#~"), newest_first=False)
+        return [(i["pk"].split("#", 1)[1], i["id"]) for i in items]
+
+
+def _same_or_missing(expr: Expr, attr: str, value: Any) -> str:
+    name = expr.name(attr)
+    if value is None:
+        return f"(attribute_not_exists({name}) OR attribute_type({name}, {expr.value('NULL')}))"
+    return f"{name} = {expr.value(value)}"
