@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchboard.carrier import twiml
 from switchboard.clock import iso
 from switchboard.container import Container
 from switchboard.errors import InvalidInput, RateLimited, SwitchboardError
@@ -16,6 +15,8 @@ from switchboard.services.numbers import telephony_webhooks
 
 def stream_twiml(c: Container, call: dict[str, Any], project_id: str) -> str:
     """TwiML that connects a call's audio to the media relay, naming the call in <Parameter>s."""
+    from switchboard.carrier import twiml
+
     params = {"callId": call["id"], "projectId": project_id, "agentId": call.get("agentId") or ""}
     return twiml.connect_stream(c.settings.relay_url, params)
 

@@ -1,5 +1,32 @@
-"""Placeholder router; filled in by the telephony work."""
+"""/telephony/twilio/*: reached by the carrier, never by API users; every request is signature-checked."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+
+from switchboard.api.deps import container
+from switchboard.telephony import calls
+from switchboard.telephony.twilio_request import signed_form
+
+router = APIRouter(prefix="/telephony/twilio", tags=["telephony"], include_in_schema=False)
+
+XML = "application/xml"
+
+
+@router.post("/voice")
+async def inbound_call(request: Request) -> Response:
+    c = container(request)
+    form = await signed_form(request, c)
+    from starlette.concurrency import run_in_threadpool
+
+    return Response(await run_in_threadpool(calls.answer_inbound, c, form), media_type=XML)
+
+
+@router.post("/status")
+async def call_status(request: Request) -> Response:
+    c = container(request)
+    form = await signed_form(request, c)
+    from starlette.concurrency import run_in_threadpool
+
+    await run_in_threadpool(calls.apply_status, c, form)
+    return Response(status_code=204)
