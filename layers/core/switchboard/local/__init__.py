@@ -1,0 +1,1 @@
+"""Local mode: the whole platform on one machine, offline (`make dev`)."""

@@ -1,0 +1,159 @@
+"""`make dev`: run the whole platform locally, in the foreground, until Ctrl-C.
+
+One process supervises: the AWS emulator (moto server over HTTP), the API, the local
+carrier (a Twilio-protocol emulator), the media relay and the webhook delivery poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any
+
+from switchboard.local.config import LocalPorts, load_identity, state_dir, write_config
+
+HOST = "127.0.0.1"
+
+
+def _configure_environment(ports: LocalPorts, identity: dict[str, Any]) -> None:
+    """Local settings travel as environment variables, so every component reads them the same way."""
+    aws = f"http://{HOST}:{ports.aws}"
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "SWITCHBOARD_AWS_ENDPOINT_URL": aws,
+        "SWITCHBOARD_LOCAL_MODE": "true",
+        "SWITCHBOARD_PUBLIC_BASE_URL": f"http://{HOST}:{ports.api}",
+        "SWITCHBOARD_RELAY_URL": f"ws://{HOST}:{ports.relay}/twilio",
+        "SWITCHBOARD_RELAY_PUBLIC_URL": f"ws://{HOST}:{ports.relay}/twilio",
+        "SWITCHBOARD_RELAY_HOST": HOST,
+        "SWITCHBOARD_RELAY_PORT": str(ports.relay),
+        "SWITCHBOARD_CARRIER": "local",
+        "SWITCHBOARD_TWILIO_API_BASE": f"http://{HOST}:{ports.carrier}",
+        "SWITCHBOARD_TWILIO_ACCOUNT_SID": identity["twilioAccountSid"],
+        "SWITCHBOARD_TWILIO_AUTH_TOKEN": identity["twilioAuthToken"],
+        "POWERTOOLS_SERVICE_NAME": "switchboard-local",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    })
+
+
+def _start_emulator(ports: LocalPorts) -> Any:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
+    server.start()
+    return server
+
+
+def _identity(container: Any, identity: dict[str, Any]) -> dict[str, Any]:
+    """Re-register the saved key (the emulator starts empty), or make a project on first start."""
+    if identity["projectId"] and identity["apiKey"]:
+        container.projects.create("local", project_id=identity["projectId"], api_key=identity["apiKey"])
+        return identity
+    created = container.projects.create("local")
+    return {**identity, "projectId": created.project_id, "apiKey": created.api_key}
+
+
+async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
+    import uvicorn
+
+    from switchboard.api.app import create_app
+    from switchboard.container import get_container
+    from switchboard.local.services import background_tasks, carrier_app, relay_server
+
+    def server(app: Any, port: int) -> uvicorn.Server:
+        return uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
+
+    api = server(create_app(get_container()), ports.api)
+    carrier = server(carrier_app(identity), ports.carrier)
+    servers = [api, carrier]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(s.serve()) for s in servers]
+        relay = await relay_server(group)
+        workers = background_tasks(get_container())
+        await stop.wait()
+        for w in workers:
+            w.stop()
+        if relay is not None:
+            await relay.stop()
+        for s in servers:
+            s.should_exit = True
+        for t in tasks:
+            await t
+
+
+def main() -> int:
+    ports = LocalPorts.from_env()
+    config_path = state_dir() / "local.json"
+    identity = load_identity(config_path)
+    _configure_environment(ports, identity)
+    emulator = _start_emulator(ports)
+    try:
+        from switchboard.container import get_container
+        from switchboard.local.provision import provision
+
+        container = get_container()
+        resources = provision(container.aws_client)
+        os.environ.update({
+            "SWITCHBOARD_TABLE_NAME": resources.table_name,
+            "SWITCHBOARD_DELIVERY_QUEUE_URL": resources.queue_url,
+            "SWITCHBOARD_DELIVERY_DLQ_URL": resources.dlq_url,
+            "SWITCHBOARD_EVENT_BUS_NAME": resources.event_bus_name,
+        })
+        from switchboard.settings import get_settings
+
+        get_settings.cache_clear()
+        get_container.cache_clear()
+        identity = _identity(get_container(), identity)
+        config = {
+            "apiUrl": f"http://{HOST}:{ports.api}",
+            "apiKey": identity["apiKey"],
+            "projectId": identity["projectId"],
+            "relayUrl": os.environ["SWITCHBOARD_RELAY_URL"],
+            "voiceWebhookUrl": f"http://{HOST}:{ports.api}/telephony/twilio/voice",
+            "statusCallbackUrl": f"http://{HOST}:{ports.api}/telephony/twilio/status",
+            "twilioApiBase": os.environ["SWITCHBOARD_TWILIO_API_BASE"],
+            "twilioAccountSid": identity["twilioAccountSid"],
+            "twilioAuthToken": identity["twilioAuthToken"],
+            "awsEndpointUrl": os.environ["SWITCHBOARD_AWS_ENDPOINT_URL"],
+            "awsRegion": os.environ["AWS_REGION"],
+            "eventBusName": resources.event_bus_name,
+        }
+        write_config(config_path, config)
+        _banner(config, config_path)
+        asyncio.run(_serve(ports, identity))
+    except OSError as exc:
+        print(f"switchboard: could not start ({exc}); is another `make dev` running? "
+              "Ports come from SWITCHBOARD_API_PORT, _AWS_PORT, _CARRIER_PORT, _RELAY_PORT.", file=sys.stderr)
+        return 1
+    finally:
+        emulator.stop()
+    return 0
+
+
+def _banner(config: dict[str, Any], path: Any) -> None:
+    print(f"""
+Switchboard is running locally (Ctrl-C to stop).
+
+  API        {config['apiUrl']}   (docs: {config['apiUrl']}/docs)
+  API key    {config['apiKey']}
+  Project    {config['projectId']}
+  Relay      {config['relayUrl']}
+  Carrier    {config['twilioApiBase']} (Twilio-protocol emulator, account {config['twilioAccountSid']})
+  AWS        {config['awsEndpointUrl']} (DynamoDB, SQS, EventBridge emulator)
+
+Written to {path}. State lives in memory: a restart keeps the key, not the data.
+""", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
