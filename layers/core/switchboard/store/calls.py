@@ -37,6 +37,8 @@ class CallRepo:
             item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": keys.call_sk(call["id"])}
         if call.get("phoneNumberId"):
             item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": keys.call_sk(call["id"])}
+        if call["status"] not in TERMINAL_STATUSES:
+            item |= {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call["id"])}
         ops = [put_op(item, new=True)]
         if carrier_call_id:
             item["carrierCallId"] = carrier_call_id
@@ -62,9 +64,10 @@ class CallRepo:
         if unless_terminal:
             values = ", ".join(expr.value(s) for s in sorted(TERMINAL_STATUSES))
             cond += f" AND NOT {expr.name('status')} IN ({values})"
+        ended = changes.get("status") in TERMINAL_STATUSES
         try:
             item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_=changes,
-                                     condition=cond, expr=expr)
+                                     remove=["gsi3pk", "gsi3sk"] if ended else None, condition=cond, expr=expr)
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -132,11 +135,8 @@ class CallRepo:
         return [strip_keys(i) for i in items], total, has_more
 
     def count_live(self, project_id: str) -> int:
-        """Calls not yet ended (concurrent-call limit)."""
-        expr = Expr()
-        values = ", ".join(expr.value(s) for s in sorted(TERMINAL_STATUSES))
-        return self.table.count(keys.project_pk(project_id), prefix="CALL#",
-                                filter_=f"NOT {expr.name('status')} IN ({values})", expr=expr)
+        """Calls not yet ended (concurrent-call limit): a COUNT of the sparse live index."""
+        return self.table.count(keys.live_call_index_pk(project_id), index="gsi3")
 
     def now(self) -> str:
         return iso(self.clock())

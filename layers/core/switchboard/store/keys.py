@@ -60,6 +60,11 @@ def turn_sk(seq: int) -> str:
     return f"TURN#{seq:05d}"
 
 
+def live_call_index_pk(project_id: str) -> str:
+    """gsi3 (sparse) partition of a project's calls that have not ended yet."""
+    return f"LIVE#{project_id}"
+
+
 def carrier_call_pk(carrier_call_id: str) -> str:
     """Maps a carrier call id (Twilio CallSid) to our call for status callbacks."""
     return f"CARRIERCALL#{carrier_call_id}"
