@@ -20,7 +20,6 @@ from switchboard.container import Container
 from switchboard.settings import Settings
 from switchboard.store.projects import NewProject
 from switchboard.store.schema import create_table
-
 from tests.support.servers import ThreadedUvicorn, free_port
 
 REPO = Path(__file__).resolve().parents[1]
