@@ -1,0 +1,58 @@
+"""The long-running pieces of local mode besides the API: carrier, relay, queue poller, sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Protocol
+
+from switchboard.container import Container
+from switchboard.logging import logger
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+def carrier_app(identity: dict[str, Any]) -> Any:
+    """The local carrier: Twilio's REST API and call machinery, with this deployment's credentials."""
+    from switchboard.localcarrier.app import create_app
+
+    return create_app(account_sid=identity["twilioAccountSid"], auth_token=identity["twilioAuthToken"])
+
+
+async def relay_server(group: asyncio.TaskGroup) -> Any:
+    """Start the media relay in this event loop (same code as the Fargate service)."""
+    from media_relay.server import start_from_env
+
+    return await start_from_env(group)
+
+
+class Every(threading.Thread):
+    """Run a job every `seconds` until stopped (local stand-in for a scheduled Lambda)."""
+
+    def __init__(self, seconds: float, job: Any, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.seconds, self.job, self._stop = seconds, job, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                self.job()
+            except Exception:
+                logger.exception("local scheduled job failed", extra={"job": self.name})
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def background_tasks(c: Container) -> list[Stoppable]:
+    """The delivery poller (SQS → the deliveries Lambda handler) and the number-expiry sweep."""
+    from switchboard.services.numbers import release_expired
+    from switchboard.webhooks.poller import DeliveryPoller
+
+    poller = DeliveryPoller.from_container(c)
+    poller.start()
+    sweep = Every(60, lambda: release_expired(c), "number-expiry")
+    sweep.start()
+    return [poller, sweep]
