@@ -6,6 +6,7 @@ from fastapi import Request
 
 from switchboard.container import Container
 from switchboard.errors import Forbidden
+from switchboard.formdata import parse_form
 
 
 async def signed_form(request: Request, c: Container) -> dict[str, str]:
@@ -16,10 +17,7 @@ async def signed_form(request: Request, c: Container) -> dict[str, str]:
     """
     from switchboard.carrier import signature
 
-    form = await request.form()
-    params: dict[str, list[str]] = {}
-    for name, value in form.multi_items():
-        params.setdefault(name, []).append(str(value))
+    params = parse_form(await request.body())
     url = c.settings.public_base_url.rstrip("/") + request.url.path
     if request.url.query:
         url += "?" + request.url.query
