@@ -1,0 +1,24 @@
+"""Lambda: the public /v1 API (FastAPI under Mangum), built once per container."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from mangum import Mangum
+
+from switchboard.api.app import create_app
+
+logger = Logger(service="switchboard-api")
+tracer = Tracer(service="switchboard-api")
+metrics = Metrics(namespace="Switchboard", service="api")
+
+# lifespan="off": Mangum would otherwise run startup and shutdown on every invocation.
+asgi = Mangum(create_app(telephony=False), lifespan="off")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return asgi(event, context)

@@ -1,0 +1,91 @@
+"""Webhook deliveries: one record per event, updated on every attempt; all-time totals kept atomically."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from switchboard.clock import Clock, iso, utcnow
+from switchboard.ids import new_id, time_part
+from switchboard.store import keys
+from switchboard.store.dynamo import Table, strip_keys
+
+RETENTION_DAYS = 30
+TOTALS_SK = "DELIVERYTOTALS"
+
+
+class DeliveryRepo:
+    def __init__(self, table: Table, clock: Clock = utcnow) -> None:
+        self.table = table
+        self.clock = clock
+
+    def start(self, project_id: str, *, agent_id: str | None, event_type: str, channel: str | None, url: str,
+              message_id: str | None = None) -> dict[str, Any]:
+        now = self.clock()
+        delivery = {"id": new_id("dlv"), "messageId": message_id, "eventType": event_type, "channel": channel,
+                    "status": "pending", "httpStatus": None, "errorMessage": None, "responseBody": None,
+                    "attemptCount": 0, "lastAttemptAt": None, "nextRetryAt": None, "createdAt": iso(now),
+                    "agentId": agent_id, "url": url, "durationMs": None}
+        item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",
+                "ttl": int((now + timedelta(days=RETENTION_DAYS)).timestamp()), **delivery}
+        if agent_id:
+            item |= {"gsi1pk": keys.agent_index_pk(agent_id), "gsi1sk": keys.delivery_sk(delivery["id"])}
+        self.table.put(item)
+        self.table.update(keys.project_pk(project_id), TOTALS_SK, add={"total": 1})
+        return delivery
+
+    def attempt(self, project_id: str, delivery_id: str, *, ok: bool, http_status: int | None,
+                error_message: str | None, response_body: str | None, duration_ms: int,
+                next_retry_at: str | None) -> dict[str, Any]:
+        """Record one attempt; without a next retry the delivery is final (success or failed)."""
+        status = "success" if ok else ("pending" if next_retry_at else "failed")
+        item = self.table.update(
+            keys.project_pk(project_id), keys.delivery_sk(delivery_id), add={"attemptCount": 1},
+            set_={"status": status, "httpStatus": http_status, "errorMessage": error_message,
+                  "responseBody": response_body, "durationMs": duration_ms, "lastAttemptAt": iso(self.clock()),
+                  "nextRetryAt": next_retry_at},
+        )
+        if status != "pending":
+            self.table.update(keys.project_pk(project_id), TOTALS_SK, add={status: 1})
+        return strip_keys(item)
+
+    def record(self, project_id: str, agent_id: str | None, event_type: str, channel: str | None, url: str,
+               status: str, http_status: int | None, error_message: str | None, response_body: str | None,
+               duration_ms: int, attempt_count: int = 1, message_id: str | None = None) -> dict[str, Any]:
+        """A delivery made in one go (voice turns, test sends)."""
+        started = self.start(project_id, agent_id=agent_id, event_type=event_type, channel=channel, url=url,
+                             message_id=message_id)
+        done = self.attempt(project_id, started["id"], ok=status == "success", http_status=http_status,
+                            error_message=error_message, response_body=response_body, duration_ms=duration_ms,
+                            next_retry_at=None)
+        if attempt_count != 1:
+            done = strip_keys(self.table.update(keys.project_pk(project_id), keys.delivery_sk(started["id"]),
+                                                set_={"attemptCount": attempt_count}))
+        return done
+
+    def get(self, project_id: str, delivery_id: str) -> dict[str, Any] | None:
+        item = self.table.get(keys.project_pk(project_id), keys.delivery_sk(delivery_id))
+        return strip_keys(item) if item else None
+
+    def _window(self, project_id: str, hours: int | None) -> Any:
+        pk = keys.project_pk(project_id)
+        if hours is None:
+            return self.table.query(pk, prefix="DELIVERY#")
+        since = self.clock() - timedelta(hours=hours)
+        low = keys.delivery_sk("dlv_" + time_part(since))
+        return self.table.query(pk, between=(low, "DELIVERY#~"))
+
+    def list(self, project_id: str, limit: int, offset: int, hours: int | None) -> tuple[list[dict[str, Any]], int]:
+        items = [strip_keys(i) for i in self._window(project_id, hours)]
+        return items[offset:offset + limit], len(items)
+
+    def list_for_agent(self, agent_id: str, limit: int) -> list[dict[str, Any]]:
+        items = self.table.query(keys.agent_index_pk(agent_id), index="gsi1", prefix="DELIVERY#", limit=limit)
+        return [strip_keys(i) for i in items]
+
+    def in_window(self, project_id: str, hours: int) -> list[dict[str, Any]]:
+        return [strip_keys(i) for i in self._window(project_id, hours)]
+
+    def totals(self, project_id: str) -> dict[str, int]:
+        item = self.table.get(keys.project_pk(project_id), TOTALS_SK) or {}
+        return {k: int(item.get(k, 0)) for k in ("total", "success", "failed")}
