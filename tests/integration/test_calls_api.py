@@ -121,7 +121,9 @@ def test_idempotent_call_creation(api: httpx.Client, caller: dict[str, Any]) -> 
 
 def test_carrier_refusal_is_a_clear_4xx_and_marks_the_call_failed(api: httpx.Client,
                                                                    caller: dict[str, Any]) -> None:
-    # The local carrier, like Twilio, refuses a destination it cannot dial (+1 555 0xx is not a real prefix).
+    # The carrier, like Twilio, refuses a destination it cannot route (+999 is an unassigned prefix).
     resp = api.post("/v1/calls", json={"agentId": caller["agent"]["id"], "toNumber": "+999999999999"})
-    assert 400 <= resp.status_code < 600 and resp.status_code != 500, resp.text
-    assert isinstance(resp.json()["detail"], str)
+    assert resp.status_code == 400, resp.text
+    assert "21211" in resp.json()["detail"]
+    failed = api.get("/v1/calls").json()["data"][0]
+    assert failed["status"] == "failed" and failed["endReason"] == "error"

@@ -90,7 +90,8 @@ def usage_day_sk(day: str) -> str:
 
 
 def usage_agent_day_sk(agent_id: str, day: str) -> str:
-    return f"AGENTDAY#{agent_id}#{day}"
+    """Day first, so a period of days is one key range across all agents."""
+    return f"AGENTDAY#{day}#{agent_id}"
 
 
 def usage_number_sk(number_id: str) -> str:

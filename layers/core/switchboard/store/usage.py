@@ -49,11 +49,11 @@ class UsageRepo:
     def agent_days(self, project_id: str, start: date, end: date) -> dict[str, dict[str, int]]:
         """Per agent, the sum of its day counters in [start, end]."""
         totals: dict[str, dict[str, int]] = {}
-        for item in self.table.query(keys.usage_pk(project_id), prefix="AGENTDAY#"):
-            if start.isoformat() <= item["date"] <= end.isoformat():
-                bucket = totals.setdefault(item["agentId"], dict.fromkeys(COUNTERS, 0))
-                for k, v in _counts(item).items():
-                    bucket[k] += v
+        low, high = f"AGENTDAY#{start.isoformat()}", f"AGENTDAY#{end.isoformat()}#~"
+        for item in self.table.query(keys.usage_pk(project_id), between=(low, high)):
+            bucket = totals.setdefault(item["agentId"], dict.fromkeys(COUNTERS, 0))
+            for k, v in _counts(item).items():
+                bucket[k] += v
         return totals
 
     def numbers(self, project_id: str) -> dict[str, dict[str, int]]:
