@@ -1,5 +1,5 @@
-"""Placeholder router; filled in by its owner."""
+"""/v1/messages: sending SMS arrives with the messaging work; no route is served here yet."""
 
 from fastapi import APIRouter
 
-router = APIRouter()
+router = APIRouter(prefix="/v1/messages", tags=["messages"])

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from switchboard.api.deps import CtxDep
+from switchboard.api.routes.conversations import iso_param
 from switchboard.api.routes.pagination import Limit, Offset
-from switchboard.clock import parse_iso
-from switchboard.errors import InvalidInput
 from switchboard.models.call import CallList
 from switchboard.models.message import MessagePage
 from switchboard.models.number import AvailableNumberList, NumberCreate, NumberUpdate, PhoneNumber, PhoneNumberList
@@ -63,20 +62,10 @@ def list_number_calls(number_id: str, ctx: CtxDep, limit: Limit = 20, offset: Of
     return {"data": items, "total": total, "hasMore": has_more}
 
 
-def _time(name: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        parse_iso(value)
-    except ValueError as exc:
-        raise InvalidInput(f"'{name}' must be an ISO 8601 time; got '{value}'.") from exc
-    return value
-
-
 @router.get("/{number_id}/messages", response_model=MessagePage)
 def list_number_messages(number_id: str, ctx: CtxDep, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                          before: str | None = None, after: str | None = None) -> dict[str, Any]:
     ctx.c.numbers.get(ctx.project_id, number_id)
     items, has_more = ctx.c.conversations.list_for_number(ctx.project_id, number_id, limit,
-                                                          _time("before", before), _time("after", after))
+                                                          iso_param("before", before), iso_param("after", after))
     return {"data": items, "hasMore": has_more}
