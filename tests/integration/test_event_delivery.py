@@ -73,7 +73,7 @@ def test_failures_retry_with_backoff_then_park_in_the_dlq(api: httpx.Client, con
     (delivery,) = api.get("/v1/webhooks/deliveries").json()["items"]
     assert delivery["status"] == "failed" and delivery["attemptCount"] == 3 and delivery["httpStatus"] == 503
     assert delivery["nextRetryAt"] is None
-    assert delays == [2, 8, 0]  # two retries with growing delay, then the dead-letter queue
+    assert delays == [0, 2, 8, 0]  # the event, two retries with growing delay, then the dead-letter queue
     (parked,) = queued(container, settings.delivery_dlq_url)
     assert parked["event"] == "message.received" and parked["attempt"] == 3
     assert api.get("/v1/webhooks/deliveries/all-time").json()["failed"] == 1
