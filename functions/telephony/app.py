@@ -5,27 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from fastapi import FastAPI
 from mangum import Mangum
 
-from switchboard.api import errors
-from switchboard.container import get_container
-from switchboard.telephony.routes import router
+from switchboard.api.app import create_app
 
 logger = Logger(service="switchboard-telephony")
 tracer = Tracer(service="switchboard-telephony")
 metrics = Metrics(namespace="Switchboard", service="telephony")
 
 
-def _app() -> FastAPI:
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    app.state.container = get_container()
-    errors.install(app)
-    app.include_router(router)
-    return app
-
-
-asgi = Mangum(_app(), lifespan="off")
+asgi = Mangum(create_app(public=False), lifespan="off")
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -11,24 +11,38 @@ from switchboard.api import errors
 from switchboard.container import Container, get_container
 
 
-def create_app(container: Container | None = None, *, telephony: bool = True) -> FastAPI:
-    from switchboard.api.routes import ROUTERS
-
+def create_app(container: Container | None = None, *, public: bool = True, telephony: bool = True) -> FastAPI:
+    """The API app; Lambda builds one per function with only its own routes (`public`, `telephony`)."""
     app = FastAPI(
         title="Switchboard API",
         version="0.1.0",
         description="AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.",
+        **({} if public else {"openapi_url": None, "docs_url": None, "redoc_url": None}),
     )
     app.state.container = container or get_container()
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router)
+    if public:
+        from switchboard.api.routes import ROUTERS
+
+        for router in ROUTERS:
+            app.include_router(router)
     if telephony:
         from switchboard.telephony.routes import router as telephony_router
 
         app.include_router(telephony_router)
 
-    limit = app.state.container.settings.max_body_bytes
+    settings = app.state.container.settings
+    limit = settings.max_body_bytes
+
+    @app.middleware("http")
+    async def learn_public_url(request: Request, call_next: Any) -> Any:
+        # In AWS without a custom domain, the public URL is API Gateway's own domain, taken from
+        # the request context API Gateway writes (never from a client's Host header).
+        if not settings.public_base_url:
+            domain = request.scope.get("aws.event", {}).get("requestContext", {}).get("domainName")
+            if domain:
+                settings.public_base_url = f"https://{domain}"
+        return await call_next(request)
 
     @app.middleware("http")
     async def refuse_large_bodies(request: Request, call_next: Any) -> Any:
