@@ -43,7 +43,11 @@ def _configure_environment(ports: LocalPorts, identity: dict[str, Any]) -> None:
 
 
 def _start_emulator(ports: LocalPorts) -> Any:
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
 
     server = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
     server.start()
@@ -64,7 +68,7 @@ async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
 
     from switchboard.api.app import create_app
     from switchboard.container import get_container
-    from switchboard.local.services import background_tasks, carrier_app, relay_server
+    from switchboard.local.services import background_tasks, carrier_app
 
     def server(app: Any, port: int) -> uvicorn.Server:
         return uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
@@ -78,13 +82,10 @@ async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(s.serve()) for s in servers]
-        relay = await relay_server(group)
         workers = background_tasks(get_container())
         await stop.wait()
         for w in workers:
             w.stop()
-        if relay is not None:
-            await relay.stop()
         for s in servers:
             s.should_exit = True
         for t in tasks:

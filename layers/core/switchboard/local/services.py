@@ -1,8 +1,7 @@
-"""The long-running pieces of local mode besides the API: carrier, relay, queue poller, sweeps."""
+"""The long-running pieces of local mode besides the API: carrier, queue poller, sweeps."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any, Protocol
 
@@ -19,13 +18,6 @@ def carrier_app(identity: dict[str, Any]) -> Any:
     from switchboard.localcarrier.app import create_app
 
     return create_app(account_sid=identity["twilioAccountSid"], auth_token=identity["twilioAuthToken"])
-
-
-async def relay_server(group: asyncio.TaskGroup) -> Any:
-    """Start the media relay in this event loop (same code as the Fargate service)."""
-    from media_relay.server import start_from_env
-
-    return await start_from_env(group)
 
 
 class Every(threading.Thread):

@@ -1,0 +1,73 @@
+"""`make dev`'s process: starts everything, writes local.json, serves the API with that key, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import free_port
+
+
+def start(state: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
+    env = {**os.environ, "SWITCHBOARD_STATE_DIR": str(state),
+           **{f"SWITCHBOARD_{k}_PORT": str(v) for k, v in ports.items()}}
+    for name in ("SWITCHBOARD_TABLE_NAME", "SWITCHBOARD_AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    return subprocess.Popen([sys.executable, "-m", "switchboard.local"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def wait_ready(proc: subprocess.Popen[str], api: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else "exited"
+        try:
+            if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("make dev did not come up")
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_dev_stack_serves_the_api_with_the_printed_key_and_keeps_it_across_restarts(tmp_path: Path) -> None:
+    ports = {"API": free_port(), "AWS": free_port(), "CARRIER": free_port(), "RELAY": free_port()}
+    api = f"http://127.0.0.1:{ports['API']}"
+    proc = start(tmp_path, ports)
+    try:
+        wait_ready(proc, api)
+        config = json.loads((tmp_path / "local.json").read_text())
+        assert config["apiUrl"] == api
+        headers = {"Authorization": f"Bearer {config['apiKey']}"}
+        agent = httpx.post(f"{api}/v1/agents", json={"name": "Dev"}, headers=headers)
+        assert agent.status_code == 201, agent.text
+        number = httpx.post(f"{api}/v1/numbers", json={"areaCode": "415"}, headers=headers)
+        assert number.status_code == 201 and number.json()["phoneNumber"].startswith("+1415555")
+    finally:
+        out = stop(proc)
+    assert config["apiKey"] in out  # printed for the developer
+    for key in ("projectId", "relayUrl", "twilioAccountSid", "twilioAuthToken", "voiceWebhookUrl",
+                "awsEndpointUrl", "awsRegion", "eventBusName"):
+        assert config[key], key
+    again = start(tmp_path, ports)
+    try:
+        wait_ready(again, api)
+        resp = httpx.get(f"{api}/v1/agents", headers=headers)
+        assert resp.status_code == 200  # the saved key still works after a restart
+        assert json.loads((tmp_path / "local.json").read_text())["apiKey"] == config["apiKey"]
+    finally:
+        stop(again)
