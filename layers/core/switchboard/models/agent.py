@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from switchboard.models.common import E164, Language, Page, RequestModel, ResponseModel
 
@@ -126,6 +126,14 @@ class Agent(ResponseModel):
     warnings: list[str] = []
     createdAt: str
     updatedAt: str
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_denoising(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The published schema types denoisingMode as optional but never null: omit it when off.
+        data = handler(self)
+        if data.get("denoisingMode") is None:
+            data.pop("denoisingMode", None)
+        return data
 
 
 class AgentList(Page):

@@ -1,0 +1,95 @@
+"""Every route of the control plane, each response checked against the vendor's published types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from switchboard.container import Container
+from tests.support.published_schema import assert_conforms
+from tests.support.receiver import webhook_receiver
+
+
+def ok(resp: httpx.Response, status: int = 200) -> Any:
+    assert resp.status_code == status, f"{resp.request.method} {resp.request.url}: {resp.status_code} {resp.text}"
+    return resp.json()
+
+
+def test_every_route_answers_in_the_published_shapes(api: httpx.Client, container: Container, project: Any) -> None:
+    agent = ok(api.post("/v1/agents", json={"name": "Walker", "beginMessage": "Hi"}), 201)
+    assert_conforms(agent, "AgentResponse")
+    assert_conforms(ok(api.get("/v1/agents")), "AgentListResponse")
+    voices = ok(api.get("/v1/agents/voices"))["data"]
+    assert voices and all({"voiceId", "name", "provider", "gender", "language"} <= set(v) for v in voices)
+
+    number = ok(api.post("/v1/numbers", json={"areaCode": "415"}), 201)
+    assert_conforms(number, "PhoneNumberResponse")
+    assert_conforms(ok(api.get("/v1/numbers")), "PhoneNumberListResponse")
+    assert_conforms(ok(api.get(f"/v1/numbers/{number['id']}")), "PhoneNumberResponse")
+    assert_conforms(ok(api.patch(f"/v1/numbers/{number['id']}", json={"externalId": "x"})), "PhoneNumberResponse")
+    for available in ok(api.get("/v1/numbers/available", params={"areaCode": "212"}))["data"]:
+        assert {"phoneNumber", "city", "state", "areaCode"} <= set(available)
+
+    attached = ok(api.post(f"/v1/agents/{agent['id']}/numbers", json={"numberId": number["id"]}))
+    assert_conforms(attached, "AttachNumberResponse")
+    assert_conforms(ok(api.get(f"/v1/agents/{agent['id']}")), "AgentResponse")
+    assert_conforms(ok(api.patch(f"/v1/agents/{agent['id']}", json={"voiceSpeed": 1.2})), "AgentResponse")
+
+    with webhook_receiver() as hook:
+        assert_conforms(ok(api.post("/v1/webhooks", json={"url": hook.url})), "WebhookResponse")
+        assert_conforms(ok(api.get("/v1/webhooks")), "WebhookResponse")
+        test = ok(api.post("/v1/webhooks/test", params={"agentId": agent["id"]}))
+        assert test["success"] is True and isinstance(test["durationMs"], int)
+        assert_conforms(ok(api.post(f"/v1/agents/{agent['id']}/webhook", json={"url": hook.url})), "WebhookResponse")
+        assert_conforms(ok(api.get(f"/v1/agents/{agent['id']}/webhook")), "WebhookResponse")
+        ok(api.post(f"/v1/agents/{agent['id']}/webhook/test"))
+        for delivery in ok(api.get(f"/v1/agents/{agent['id']}/webhook/deliveries")):
+            assert_conforms(delivery, "WebhookDeliveryResponse")
+        assert_conforms(ok(api.get("/v1/webhooks/deliveries")), "PaginatedDeliveriesResponse")
+        assert_conforms(ok(api.get("/v1/webhooks/deliveries/stats")), "WebhookDeliveryStatsResponse")
+        assert_conforms(ok(api.get("/v1/webhooks/deliveries/all-time")), "AllTimeStatsResponse")
+
+        call = ok(api.post("/v1/calls", json={"agentId": agent["id"], "toNumber": "+14155550123"}), 201)
+    assert_conforms(call, "CallSummary")
+    assert_conforms(ok(api.get("/v1/calls")), "CallListResponse")
+    assert_conforms(ok(api.get("/v1/calls", params={"status": "queued", "direction": "outbound"})),
+                    "CallListResponse")
+    detail = ok(api.get(f"/v1/calls/{call['id']}"))
+    assert_conforms(detail, "CallSummary")
+    assert detail["transcripts"] == []
+    assert ok(api.get(f"/v1/calls/{call['id']}/transcript")) == {"data": []}
+    assert_conforms(ok(api.get(f"/v1/agents/{agent['id']}/calls")), "CallListResponse")
+    assert_conforms(ok(api.get(f"/v1/numbers/{number['id']}/calls")), "CallListResponse")
+    assert_conforms(ok(api.post(f"/v1/calls/{call['id']}/end")), "CallSummary")
+
+    numbered = container.numbers.get(project.project_id, number["id"])
+    message, conv = container.conversations.record_message(
+        project.project_id, number=numbered, participant="+14155550123", agent_id=agent["id"],
+        direction="inbound", body="Hello there", status="received")
+    assert_conforms(ok(api.get("/v1/conversations")), "AppRoutesConversationsConversationListResponse")
+    assert_conforms(ok(api.get(f"/v1/agents/{agent['id']}/conversations")),
+                    "AppRoutesAgentsConversationListResponse")
+    got = ok(api.get(f"/v1/conversations/{conv['id']}", params={"message_limit": 5}))
+    assert_conforms(got, "ConversationDetail")
+    for m in got["messages"]:
+        assert_conforms(m, "MessageInConversation")
+    assert_conforms(ok(api.get(f"/v1/conversations/{conv['id']}/messages")), "MessagesListResponse")
+    assert_conforms(ok(api.patch(f"/v1/conversations/{conv['id']}", json={"metadata": {"vip": True}})),
+                    "AppRoutesConversationsConversationSummary")
+    assert_conforms(ok(api.get(f"/v1/numbers/{number['id']}/messages")), "MessageListResponse")
+
+    assert_conforms(ok(api.get("/v1/usage")), "UsageResponse")
+    assert_conforms(ok(api.get("/v1/usage/daily", params={"days": 7})), "DailyUsageResponse")
+    assert_conforms(ok(api.get("/v1/usage/monthly", params={"months": 3})), "MonthlyUsageResponse")
+    assert_conforms(ok(api.get("/v1/usage/by-number")), "NumberUsageResponse")
+    assert_conforms(ok(api.get("/v1/usage/by-agent", params={"period": "week", "tz": "Europe/Paris"})),
+                    "AgentUsageResponse")
+
+    detached = ok(api.delete(f"/v1/agents/{agent['id']}/numbers/{number['id']}"))
+    assert detached["success"] is True
+    assert ok(api.delete(f"/v1/agents/{agent['id']}/webhook"))["success"] is True
+    assert ok(api.delete("/v1/webhooks"))["success"] is True
+    assert ok(api.delete(f"/v1/numbers/{number['id']}"))["success"] is True
+    assert_conforms(ok(api.delete(f"/v1/agents/{agent['id']}")), "DeleteAgentResponse")
+    assert message["from_"] == "+14155550123"
