@@ -9,10 +9,12 @@ APT_PACKAGES=(flite sox)
 STAMP=.venv/.installed-$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)
 
 find_python312() {
-  for candidate in python3.12 "$HOME/.pyenv/versions/3.12"*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
-      command -v "$candidate"; return 0
-    fi
+  # The base interpreter's real path (never one of this project's own virtualenvs).
+  local candidate real
+  for candidate in "$HOME/.pyenv/versions/3.12"*/bin/python3.12 python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    real=$("$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.base_prefix)' 2>/dev/null) || continue
+    [ -x "$real/bin/python3.12" ] && { echo "$real/bin/python3.12"; return 0; }
   done
   if command -v pyenv >/dev/null 2>&1; then
     local v; v=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.|$)' | sort -V | tail -1 || true)

@@ -59,6 +59,12 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
     """Settings for one test: its own table and queues in the shared emulator."""
     import boto3
 
+    if local_carrier is not None:  # each test starts with a carrier that owns no numbers
+        state = local_carrier.server.config.app.state.carrier
+        with state.lock:
+            state.numbers.clear()
+            state.calls.clear()
+            state.messages.clear()
     suffix = uuid.uuid4().hex[:10]
     table_name = f"sb-{suffix}"
     ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
