@@ -110,6 +110,7 @@ def api_server() -> Iterator[ThreadedUvicorn]:
 @pytest.fixture
 def api_url(api_server: ThreadedUvicorn, container: Container) -> str:
     api_server.server.config.app.state.container = container
+    container.settings.public_base_url = api_server.url  # what carrier callbacks are signed against
     return api_server.url
 
 

@@ -1,0 +1,147 @@
+"""The carrier side of a Media Stream: what Twilio does on the socket, so local calls are real.
+
+It sends `connected`, `start` and continuous 20 ms `media` frames of the caller's audio
+(silence when the caller is quiet), plays the agent's audio into a buffer at real time,
+echoes each `mark` when playout reaches it, and on `clear` drops the buffer and echoes every
+pending mark at once — the behaviour twilio.md §3.4 describes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from switchboard.carrier import signature
+from switchboard.localcarrier.state import sid
+
+FRAME = 160  # 20 ms of mu-law
+SILENCE = b"\xff" * FRAME
+
+
+@dataclass
+class AgentAudio:
+    """Agent audio as the caller heard it: when each chunk started playing, and its mu-law bytes."""
+
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)
+    first_heard_at: float | None = None
+    last_media_at: float = 0.0
+
+
+class MediaStreamClient:
+    def __init__(self, url: str, auth_token: str, account_sid: str, call_sid: str, parameters: dict[str, str]
+                 ) -> None:
+        self.url, self.auth_token, self.account_sid, self.call_sid = url, auth_token, account_sid, call_sid
+        self.parameters = parameters
+        self.stream_sid = sid("MZ")
+        self.outgoing: deque[bytes] = deque()  # caller audio waiting to be sent, in 160-byte frames
+        self.caller_frames: list[tuple[float, bytes]] = []
+        self.agent = AgentAudio()
+        self.playout_end = 0.0  # monotonic time the agent audio queued so far finishes playing
+        self.pending_marks: dict[str, asyncio.TimerHandle] = {}
+        self.marks_echoed: list[tuple[str, float, bool]] = []  # (name, when, cleared?)
+        self.clears = 0
+        self.seq = 0
+        self.started_at = 0.0
+        self.ws: ClientConnection | None = None
+        self.closed = asyncio.Event()
+
+    def say(self, mulaw: bytes) -> None:
+        """Queue caller audio (mu-law); it goes out at real time after what is already queued."""
+        for start in range(0, len(mulaw), FRAME):
+            self.outgoing.append(mulaw[start:start + FRAME].ljust(FRAME, b"\xff"))
+
+    @property
+    def caller_speaking(self) -> bool:
+        return bool(self.outgoing)
+
+    def agent_idle_for(self) -> float:
+        now = time.monotonic()
+        return now - max(self.playout_end, self.agent.last_media_at)
+
+    async def _send(self, message: dict) -> None:
+        self.seq += 1
+        assert self.ws is not None
+        await self.ws.send(json.dumps({"sequenceNumber": str(self.seq), **message}))
+
+    async def run(self) -> None:
+        headers = {"X-Twilio-Signature": signature.compute(self.url, {}, self.auth_token)}
+        async with connect(self.url, additional_headers=headers, max_size=2**20) as ws:
+            self.ws = ws
+            await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+            await self._send({"event": "start", "streamSid": self.stream_sid, "start": {
+                "accountSid": self.account_sid, "streamSid": self.stream_sid, "callSid": self.call_sid,
+                "tracks": ["inbound"], "customParameters": self.parameters,
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+            self.started_at = time.monotonic()
+            sender = asyncio.create_task(self._send_frames())
+            try:
+                await self._receive()
+            finally:
+                sender.cancel()
+                self.closed.set()
+
+    async def _send_frames(self) -> None:
+        chunk = 0
+        deadline = time.monotonic()
+        while True:
+            frame = self.outgoing.popleft() if self.outgoing else SILENCE
+            now = time.monotonic()
+            self.caller_frames.append((now, frame))
+            chunk += 1
+            await self._send({"event": "media", "streamSid": self.stream_sid, "media": {
+                "track": "inbound", "chunk": str(chunk), "timestamp": str(int((now - self.started_at) * 1000)),
+                "payload": base64.b64encode(frame).decode()}})
+            deadline += FRAME / 8000
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+
+    async def _receive(self) -> None:
+        assert self.ws is not None
+        async for raw in self.ws:
+            msg = json.loads(raw)
+            event = msg.get("event")
+            now = time.monotonic()
+            if event == "media":
+                audio = base64.b64decode(msg["media"]["payload"])
+                starts = max(now, self.playout_end)
+                self.agent.chunks.append((starts, audio))
+                self.agent.first_heard_at = self.agent.first_heard_at or starts
+                self.agent.last_media_at = now
+                self.playout_end = starts + len(audio) / 8000
+            elif event == "mark":
+                name = msg["mark"]["name"]
+                delay = max(0.0, self.playout_end - now)
+                self.pending_marks[name] = asyncio.get_running_loop().call_later(
+                    delay, lambda n=name: asyncio.ensure_future(self._echo(n, cleared=False)))
+            elif event == "clear":
+                self.clears += 1
+                self.playout_end = now
+                self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
+                for name, handle in list(self.pending_marks.items()):
+                    handle.cancel()
+                    await self._echo(name, cleared=True)
+
+    async def _echo(self, name: str, cleared: bool) -> None:
+        self.pending_marks.pop(name, None)
+        self.marks_echoed.append((name, time.monotonic(), cleared))
+        with contextlib.suppress(Exception):  # the socket may have closed meanwhile
+            await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
+
+    async def dtmf(self, digit: str) -> None:
+        await self._send({"event": "dtmf", "streamSid": self.stream_sid,
+                          "dtmf": {"track": "inbound_track", "digit": digit}})
+
+    async def hang_up(self) -> None:
+        """The caller hangs up: Twilio sends `stop` and closes the socket."""
+        if self.ws is None:
+            return
+        with contextlib.suppress(Exception):
+            await self._send({"event": "stop", "streamSid": self.stream_sid,
+                              "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}})
+            await self.ws.close()

@@ -1,0 +1,60 @@
+"""What the pipeline needs from the store, behind a narrow port (blocking calls run in threads)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from switchboard.container import Container
+from switchboard.store.webhooks import DEFAULT_CONTEXT_LIMIT
+
+
+@dataclass(frozen=True)
+class CallContext:
+    project_id: str
+    call: dict[str, Any]
+    agent: dict[str, Any]
+    webhook: dict[str, Any] | None
+
+    @property
+    def context_limit(self) -> int:
+        return int((self.webhook or {}).get("contextLimit", DEFAULT_CONTEXT_LIMIT))
+
+
+class CallRecords(Protocol):
+    async def load(self, project_id: str, call_id: str) -> CallContext: ...
+
+    async def append_turn(self, ctx: CallContext, turn: dict[str, Any]) -> None: ...
+
+    async def record_delivery(self, ctx: CallContext, *, ok: bool, http_status: int | None,
+                              error: str | None, body: str | None, duration_ms: int) -> None: ...
+
+    async def call_ended(self, ctx: CallContext, reason: str | None) -> None: ...
+
+
+class DynamoCallRecords:
+    def __init__(self, container: Container) -> None:
+        self.c = container
+
+    async def load(self, project_id: str, call_id: str) -> CallContext:
+        def read() -> CallContext:
+            call = self.c.calls.get(project_id, call_id)
+            agent = self.c.agents.get(project_id, call["agentId"])
+            return CallContext(project_id, call, agent, self.c.webhooks.resolve(project_id, agent["id"]))
+
+        return await asyncio.to_thread(read)
+
+    async def append_turn(self, ctx: CallContext, turn: dict[str, Any]) -> None:
+        await asyncio.to_thread(self.c.calls.append_turn, ctx.project_id, ctx.call["id"], turn)
+
+    async def record_delivery(self, ctx: CallContext, *, ok: bool, http_status: int | None, error: str | None,
+                              body: str | None, duration_ms: int) -> None:
+        url = (ctx.webhook or {}).get("url", "")
+        await asyncio.to_thread(
+            self.c.deliveries.record, ctx.project_id, ctx.agent["id"], "agent.message", "voice", url,
+            "success" if ok else "failed", http_status, error, body, duration_ms)
+
+    async def call_ended(self, ctx: CallContext, reason: str | None) -> None:
+        if reason:
+            await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
