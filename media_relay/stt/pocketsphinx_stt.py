@@ -25,6 +25,12 @@ DECODER_OPTIONS: dict[str, Any] = {"samprate": 16000, "cmninit": TELEPHONE_CMN, 
 CHUNK_BYTES = 1600  # 100 ms at 8 kHz: decode in steps small enough to keep up, big enough to be cheap
 
 
+def word_confidence(decoder: Any) -> float | None:
+    """Mean posterior of the recognised words (the sentence posterior is tiny for any long utterance)."""
+    probs = [seg.prob for seg in decoder.seg() if seg.word[0] not in "<[+" and seg.word != "<sil>"]
+    return round(max(0.0, min(1.0, sum(probs) / len(probs))), 3) if probs else None
+
+
 class PocketsphinxStream:
     def __init__(self, executor: ThreadPoolExecutor) -> None:
         from pocketsphinx import Decoder
@@ -68,7 +74,7 @@ class PocketsphinxStream:
         hyp = self.decoder.hyp()
         if hyp is None:
             return "", None
-        return hyp.hypstr, max(0.0, min(1.0, float(hyp.prob)))
+        return hyp.hypstr, word_confidence(self.decoder)
 
     async def flush(self) -> None:
         """End of the caller's utterance: finalise and publish the transcript."""

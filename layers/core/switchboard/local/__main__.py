@@ -2,6 +2,7 @@
 
 One process supervises: the AWS emulator (moto server over HTTP), the API, the local
 carrier (a Twilio-protocol emulator), the media relay and the webhook delivery poller.
+`python -m switchboard.localcarrier.cli call ...` then dials the agents like a phone would.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def _identity(container: Any, identity: dict[str, Any]) -> dict[str, Any]:
 async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
     import uvicorn
 
+    from media_relay.config import RelaySettings
+    from media_relay.server import build_relay
     from switchboard.api.app import create_app
     from switchboard.container import get_container
     from switchboard.local.services import background_tasks, carrier_app
@@ -82,10 +85,12 @@ async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(s.serve()) for s in servers]
+        relay = await build_relay(get_container(), RelaySettings()).start(HOST, ports.relay)
         workers = background_tasks(get_container())
         await stop.wait()
         for w in workers:
             w.stop()
+        await relay.stop()
         for s in servers:
             s.should_exit = True
         for t in tasks:

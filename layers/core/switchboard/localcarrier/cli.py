@@ -1,0 +1,126 @@
+"""The command-line caller: dial a local number, speak lines (or a WAV), hear the agent, see the turns.
+
+    python -m switchboard.localcarrier.cli call --to +14155550100 \\
+        --say "Hi, I would like to check the status of my order." --say "Thank you, goodbye." --out call.wav
+
+It reads `.switchboard/local.json` (written by `make dev`) and plays the carrier exactly as
+Twilio would: a signed voice webhook, then the Media Stream to the relay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import wave
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from switchboard.localcarrier.dialer import CallerScript, Line, place_inbound_call, script_from_lines
+from switchboard.localcarrier.media_client import MediaStreamClient
+
+
+def _wav_script(path: Path) -> CallerScript:
+    from media_relay.audio import codec
+    from media_relay.audio.resample import downsample
+
+    with wave.open(str(path)) as w:
+        if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getframerate() % 8000:
+            raise SystemExit("--wav must be 16-bit mono PCM at 8, 16, 24 or 48 kHz")
+        pcm = w.readframes(w.getnframes())
+        rate = w.getframerate()
+    pcm8k = downsample(pcm, rate // 8000)
+    return CallerScript(lines=[Line(f"<{path.name}>", codec.encode(pcm8k))])
+
+
+def save_both_sides(client: MediaStreamClient, path: Path) -> None:
+    """Stereo WAV at 8 kHz: the caller on the left, the agent (as heard) on the right."""
+    from media_relay.audio import codec
+
+    start = client.started_at
+    end = max([t + len(a) / 8000 for t, a in client.agent.chunks] + [t + 0.02 for t, _ in client.caller_frames]
+              + [start])
+    out = np.zeros((int((end - start) * 8000) + 1, 2), dtype=np.int16)
+    for channel, pieces in ((0, client.caller_frames), (1, client.agent.chunks)):
+        for at, mulaw in pieces:
+            pcm = np.frombuffer(codec.decode(mulaw), dtype=np.int16)
+            i = max(0, int((at - start) * 8000))
+            n = min(len(pcm), len(out) - i)
+            out[i:i + n, channel] = pcm[:n]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(out.tobytes())
+
+
+async def _watch(api_url: str, api_key: str, done: asyncio.Event) -> None:
+    """Print each turn as it is written (the relay stores turns as they complete)."""
+    seen: set[str] = set()
+    async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {api_key}"}) as http:
+        while not done.is_set():
+            await asyncio.sleep(0.5)
+            calls = (await http.get("/v1/calls", params={"limit": 1})).json().get("data", [])
+            if not calls:
+                continue
+            for turn in (await http.get(f"/v1/calls/{calls[0]['id']}/transcript")).json().get("data", []):
+                if turn["id"] not in seen:
+                    seen.add(turn["id"])
+                    print_turn(turn)
+
+
+def print_turn(turn: dict[str, Any]) -> None:
+    lat = turn.get("latencyMs") or {}
+    if turn["transcript"]:
+        print(f"  caller: {turn['transcript']!r}  (confidence {turn.get('confidence')})")
+    print(f"  agent:  {turn['response']!r}")
+    if lat.get("firstAudio") is not None:
+        print(f"          latency ms: endpointing {lat['endpointing']}, webhook first byte "
+              f"{lat['firstResponseByte']}, first audio {lat['firstAudio']}")
+    sys.stdout.flush()
+
+
+async def call(args: argparse.Namespace) -> int:
+    cfg = json.loads(Path(args.config).read_text())
+    script = _wav_script(Path(args.wav)) if args.wav else await script_from_lines(args.say, voice=args.voice)
+    done = asyncio.Event()
+    watcher = asyncio.create_task(_watch(cfg["apiUrl"], cfg["apiKey"], done))
+    print(f"Calling {args.to} from {args.from_number} ...")
+    result = await place_inbound_call(
+        voice_url=cfg["voiceWebhookUrl"], status_url=cfg.get("statusCallbackUrl"),
+        account_sid=cfg["twilioAccountSid"], auth_token=cfg["twilioAuthToken"], from_number=args.from_number,
+        to_number=args.to, script=script)
+    await asyncio.sleep(1.0)
+    done.set()
+    await watcher
+    if result.said:
+        print("  carrier said: " + " ".join(result.said))
+    if result.client is not None and args.out:
+        save_both_sides(result.client, Path(args.out))
+        print(f"Saved both sides to {args.out} (left: caller, right: agent).")
+    print(f"Call over after {result.duration_s:.1f} s.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="switchboard.localcarrier.cli", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    dial = sub.add_parser("call", help="dial one of the local numbers")
+    dial.add_argument("--to", required=True, help="the number to call (E.164)")
+    dial.add_argument("--from", dest="from_number", default="+14155550123", help="the caller's number")
+    dial.add_argument("--say", action="append", default=[], help="a line to speak (repeat for more turns)")
+    dial.add_argument("--wav", help="a WAV file to play instead of --say lines")
+    dial.add_argument("--voice", default="rms", help="flite voice for --say (rms is recognised best)")
+    dial.add_argument("--out", help="save both sides of the call to this WAV")
+    dial.add_argument("--config", default=".switchboard/local.json")
+    args = parser.parse_args(argv)
+    return asyncio.run(call(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
