@@ -1,0 +1,52 @@
+"""VAD: real speech starts and stops turns; a cough-length burst does not count as speech."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media_relay.audio.resample import downsample
+from media_relay.audio.vad import FrameAnalyzer, VadController, start_ms_for
+from media_relay.ports import FRAME_BYTES_PCM
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = Path(tmp_path_factory.mktemp("vad")) / "s.wav"
+    subprocess.run(["flite", "-voice", "rms", "-t", "Where is my package?", "-o", str(out)], check=True)
+    with wave.open(str(out)) as w:
+        return downsample(w.readframes(w.getnframes()), w.getframerate() // 8000)
+
+
+def run(controller: VadController, pcm: bytes) -> list[tuple[str, int]]:
+    events = []
+    for i in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
+        event = controller.feed(pcm[i:i + FRAME_BYTES_PCM], i // 16)
+        if event:
+            events.append((event.kind, event.at_ms))
+    return events
+
+
+def test_speech_padded_with_silence_gives_one_start_and_one_stop(speech: bytes) -> None:
+    silence = bytes(16000)  # one second
+    events = run(VadController(FrameAnalyzer(), start_ms=200, stop_ms=700), silence + speech + silence * 2)
+    assert [kind for kind, _ in events] == ["speech_started", "speech_stopped"]
+    started, stopped = events[0][1], events[1][1]
+    assert 900 <= started <= 1300 and stopped - started > 700
+
+
+def test_silence_and_a_cough_do_not_start_speech() -> None:
+    rng = np.random.default_rng(7)
+    cough = (rng.normal(0, 6000, 8000 * 100 // 1000)).astype(np.int16).tobytes()  # 100 ms of loud noise
+    pcm = bytes(8000) + cough + bytes(16000)
+    controller = VadController(FrameAnalyzer(), start_ms=start_ms_for(0.5), stop_ms=700)
+    assert run(controller, pcm) == []
+
+
+def test_sensitivity_sets_how_much_speech_counts() -> None:
+    assert start_ms_for(0.0) > start_ms_for(0.5) > start_ms_for(1.0)
+    assert start_ms_for(0.5) > 120  # longer than a cough
