@@ -57,6 +57,8 @@ def test_dev_stack_serves_the_api_with_the_printed_key_and_keeps_it_across_resta
         assert agent.status_code == 201, agent.text
         number = httpx.post(f"{api}/v1/numbers", json={"areaCode": "415"}, headers=headers)
         assert number.status_code == 201 and number.json()["phoneNumber"].startswith("+1415555")
+        relay = config["relayUrl"].replace("ws://", "http://").replace("/twilio", "/health")
+        assert httpx.get(relay).status_code == 200  # the media relay runs too
     finally:
         out = stop(proc)
     assert config["apiKey"] in out  # printed for the developer
