@@ -32,6 +32,10 @@ class CallRecords(Protocol):
 
     async def call_ended(self, ctx: CallContext, reason: str | None) -> None: ...
 
+    async def set_end_reason(self, ctx: CallContext, reason: str | None) -> None:
+        """Say why the call is ending before the carrier reports it ended (its callback keeps this)."""
+        ...
+
 
 class DynamoCallRecords:
     def __init__(self, container: Container) -> None:
@@ -58,3 +62,6 @@ class DynamoCallRecords:
     async def call_ended(self, ctx: CallContext, reason: str | None) -> None:
         if reason:
             await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
+
+    async def set_end_reason(self, ctx: CallContext, reason: str | None) -> None:
+        await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})

@@ -1,14 +1,21 @@
 """One call: its Media Stream, its pipeline stages and its turns, in one task group.
 
-reader (socket → codec → VAD → STT) · turns (final transcript → webhook → TTS → playout) · playout
+reader (socket → codec → VAD → STT; barge-in; timeouts) · collector (final transcripts → queue)
+· conversation (one turn at a time: greeting, answers, goodbye) · playout · call-length limit.
+
+Barge-in: caller speech while the agent is audible (VAD onset threshold from the agent's
+`interruptionSensitivity`, so a cough does not count) sends `clear` from the reader at once,
+then cancels the turn in flight, which closes its webhook stream and stops its TTS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -16,14 +23,27 @@ import httpx
 from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
 from media_relay.audio.vad import FrameAnalyzer, VadController, start_ms_for
+from media_relay.call_control import CallControl
 from media_relay.playout import Playout
-from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SpeechToText, SttStream, TextToSpeech
+from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SpeechToText, SttStream, TextToSpeech, Transcript
 from media_relay.records import CallContext, CallRecords
 from media_relay.templating import fill
 from media_relay.turns import TurnRunner
 from switchboard.logging import logger
 
 PREROLL_FRAMES = 15  # 300 ms of audio before the VAD decided "speech", so first syllables reach STT
+HANGUP_GRACE_S = 5.0  # after asking the carrier to end the call, close the socket ourselves if it has not
+
+
+@dataclass
+class CallLimits:
+    """Ends a call politely: after this long with nobody talking, or once it has lasted this long."""
+
+    silence_timeout_s: float = 30.0
+    max_duration_s: float = 3600.0
+    digits_idle_ms: int = 1500  # keys pressed and then quiet this long: a turn of their own
+    silence_goodbye: str = "It sounds like nobody is there, so I will hang up now. Goodbye."
+    max_duration_goodbye: str = "We have reached the time limit for this call. Goodbye."
 
 
 @dataclass
@@ -32,7 +52,9 @@ class RelayDeps:
     tts: TextToSpeech
     records: CallRecords
     http: httpx.AsyncClient
+    control: CallControl | None = None
     vad_mode: int = 2
+    limits: CallLimits = field(default_factory=CallLimits)
 
 
 class CallSession:
@@ -41,6 +63,13 @@ class CallSession:
         self.preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self.speech_ended_at = 0.0
         self.stream_ms = 0
+        self.last_activity_ms = 0  # stream time the caller or the agent last made a sound
+        self.last_digit_ms = 0
+        self.utterances: asyncio.Queue[tuple[Transcript, float | None]] = asyncio.Queue()
+        self.turn_task: asyncio.Task[None] | None = None
+        self.ending: str | None = None  # the end reason, once the platform decided to end the call
+        self.barge_ins: list[float] = []  # monotonic times a `clear` went out because the caller cut in
+        self._tasks: list[asyncio.Task[Any]] = []
 
     async def run(self) -> None:
         start = await self._wait_for_start()
@@ -48,25 +77,29 @@ class CallSession:
             return
         params = start.parameters
         ctx = await self.deps.records.load(params.get("projectId", ""), params.get("callId", ""))
+        self.ctx: CallContext = ctx
+        self.carrier_call_id: str = start.call_sid or ctx.call.get("carrierCallId", "")
         agent = ctx.agent
-        playout = Playout(self.ws.send, start.stream_sid)
+        self.playout = Playout(self.ws.send, start.stream_sid)
         stt = await self.deps.stt.open_stream(language=agent.get("language", "en-US"))
         vad = VadController(FrameAnalyzer(self.deps.vad_mode),
                             start_ms=start_ms_for(agent.get("interruptionSensitivity", 0.5)),
                             stop_ms=int(agent.get("maxSilenceMs", 700)))
-        turns = TurnRunner(ctx, self.deps, playout)
+        self.turns = TurnRunner(ctx, self.deps, self.playout, on_action=self._act)
         logger.info("call connected", extra={"callId": ctx.call["id"], "streamSid": start.stream_sid})
         async with asyncio.TaskGroup() as group:
-            background = [group.create_task(playout.run()), group.create_task(self._answer_turns(stt, turns))]
-            await self._greet(ctx, turns)
+            self.group = group
+            self._tasks = [group.create_task(self.playout.run()), group.create_task(self._collect(stt)),
+                           group.create_task(self._converse()), group.create_task(self._time_limit())]
             try:
-                await self._read(stt, vad, playout, turns)
+                await self._read(stt, vad)
             finally:
                 await stt.close()
-                for task in background:
+                for task in self._tasks:
                     task.cancel()
-        await self.deps.records.call_ended(ctx, None)
-        logger.info("call ended", extra={"callId": ctx.call["id"], "framesSent": playout.frames_sent})
+        await self.deps.records.call_ended(ctx, self.ending)
+        logger.info("call ended", extra={"callId": ctx.call["id"], "framesSent": self.playout.frames_sent,
+                                         "endReason": self.ending, "bargeIns": len(self.barge_ins)})
 
     async def _wait_for_start(self) -> tp.Start | None:
         async for raw in self.ws:
@@ -77,20 +110,17 @@ class CallSession:
                 return None
         return None
 
-    async def _greet(self, ctx: CallContext, turns: TurnRunner) -> None:
-        text = ctx.call.get("initialGreeting") or ctx.agent.get("beginMessage")
-        if text:
-            await turns.greet(fill(text, ctx.call.get("variables")))
-
-    async def _read(self, stt: SttStream, vad: VadController, playout: Playout, turns: TurnRunner) -> None:
+    # -- the socket -------------------------------------------------------------------------------
+    async def _read(self, stt: SttStream, vad: VadController) -> None:
         async for raw in self.ws:
             msg = tp.parse(raw)
             if isinstance(msg, tp.Media):
                 await self._on_audio(codec.decode(msg.payload), stt, vad)
             elif isinstance(msg, tp.Mark):
-                playout.on_mark(msg.name)
+                self.playout.on_mark(msg.name)
             elif isinstance(msg, tp.Dtmf):
-                turns.digits += msg.digit
+                self.turns.digits += msg.digit
+                self.last_digit_ms = self.last_activity_ms = self.stream_ms
             elif isinstance(msg, tp.Stop):
                 return
 
@@ -100,6 +130,8 @@ class CallSession:
             event = vad.feed(frame, self.stream_ms)
             self.stream_ms += FRAME_MS
             if event is not None and event.kind == "speech_started":
+                if self.playout.busy and not self.ending:
+                    await self._barge_in()
                 for earlier in self.preroll:
                     await stt.push(earlier)
                 self.preroll.clear()
@@ -111,11 +143,117 @@ class CallSession:
                 # The caller went quiet `stop_ms` ago: that is when their speech ended.
                 self.speech_ended_at = time.monotonic() - (self.stream_ms - event.at_ms) / 1000
                 await stt.flush()
+        self._watch_quiet(vad)
 
-    async def _answer_turns(self, stt: SttStream, turns: TurnRunner) -> None:
+    def _watch_quiet(self, vad: VadController) -> None:
+        """Per packet: keep the silence clock, and turn a burst of keypresses into a turn of its own."""
+        if vad.speaking or self.playout.busy or self.turn_task is not None:
+            self.last_activity_ms = self.stream_ms
+        limits = self.deps.limits
+        if (self.turns.digits and not vad.speaking and self.turn_task is None and self.utterances.empty()
+                and self.stream_ms - self.last_digit_ms >= limits.digits_idle_ms):
+            self.utterances.put_nowait((Transcript("", True), None))
+            self.last_digit_ms = self.stream_ms
+        if not self.ending and self.stream_ms - self.last_activity_ms >= limits.silence_timeout_s * 1000:
+            self._end_politely("silence-timeout", limits.silence_goodbye)
+
+    async def _barge_in(self) -> None:
+        await self.playout.clear()  # first: the caller must stop hearing the agent now
+        self.barge_ins.append(time.monotonic())
+        turn = self.turns.interrupt()
+        if self.turn_task is not None:
+            self.turn_task.cancel()
+        logger.info("barge-in", extra={"callId": self.ctx.call["id"], "turnId": turn.id if turn else None})
+
+    # -- turns ------------------------------------------------------------------------------------
+    async def _collect(self, stt: SttStream) -> None:
         async for transcript in stt.results():
             if transcript.text.strip():
-                await turns.answer(transcript, self.speech_ended_at)
+                self.utterances.put_nowait((transcript, self.speech_ended_at))
             else:
-                logger.info("utterance with no recognised words", extra={"callId": turns.ctx.call["id"]})
+                logger.info("utterance with no recognised words", extra={"callId": self.ctx.call["id"]})
 
+    async def _converse(self) -> None:
+        text = self.ctx.call.get("initialGreeting") or self.ctx.agent.get("beginMessage")
+        if text:
+            await self._run_turn(self.turns.say(fill(text, self.ctx.call.get("variables"))))
+        while not self.ending:
+            transcript, ended_at = await self.utterances.get()
+            if not self.ending:
+                await self._run_turn(self.turns.answer(transcript, ended_at))
+
+    async def _run_turn(self, turn: Coroutine[Any, Any, None]) -> None:
+        """Run one turn as its own task, so a barge-in can cancel it without cancelling the conversation."""
+        task = self.turn_task = asyncio.create_task(turn)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            raise
+        finally:
+            if self.turn_task is task:
+                self.turn_task = None
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("turn failed", exc_info=task.exception(), extra={"callId": self.ctx.call["id"]})
+
+    # -- ending the call --------------------------------------------------------------------------
+    async def _time_limit(self) -> None:
+        await asyncio.sleep(self.deps.limits.max_duration_s)
+        self._end_politely("max-duration", self.deps.limits.max_duration_goodbye)
+
+    def _end_politely(self, reason: str, goodbye: str) -> None:
+        if self.ending:
+            return
+        self.ending = reason
+        self._tasks.append(self.group.create_task(self._say_goodbye(reason, goodbye)))
+
+    async def _say_goodbye(self, reason: str, goodbye: str) -> None:
+        if self.turn_task is not None:
+            self.turn_task.cancel()
+        if self.playout.busy:
+            await self.playout.clear()
+        await self._run_turn(self.turns.say(goodbye))
+        await self._hang_up(reason)
+
+    async def _act(self, kind: str, number: str | None) -> None:
+        """A reply asked to end the call (`hangup`) or hand it on (`transfer`), after its words were heard."""
+        if kind == "transfer" and number:
+            self.ending = "transferred"
+            await self.deps.records.set_end_reason(self.ctx, "transferred")
+            try:
+                if self.deps.control is None:
+                    raise RuntimeError("this relay has no carrier to transfer through")
+                await self.deps.control.transfer(self.carrier_call_id, number)
+            except Exception:
+                logger.exception("transfer failed", extra={"callId": self.ctx.call["id"]})
+                self.ending = None
+                await self.deps.records.set_end_reason(self.ctx, None)
+                await self.turns.say("Sorry, I could not transfer your call.")
+                return
+            self._close_later()
+        else:
+            await self._hang_up("agent-hangup")
+
+    async def _hang_up(self, reason: str) -> None:
+        self.ending = self.ending or reason
+        await self.deps.records.set_end_reason(self.ctx, self.ending)
+        try:
+            if self.deps.control is None:
+                raise RuntimeError("this relay has no carrier to hang up through")
+            await self.deps.control.hang_up(self.carrier_call_id)
+        except Exception:
+            # Closing the socket ends <Connect><Stream> (nothing follows it), so the call still ends.
+            logger.exception("carrier hang-up failed; closing the stream", extra={"callId": self.ctx.call["id"]})
+            await self.ws.close()
+            return
+        self._close_later()
+
+    def _close_later(self) -> None:
+        """The carrier stops the stream after a hang-up or transfer; if it does not, stop it ourselves."""
+        async def close() -> None:
+            await asyncio.sleep(HANGUP_GRACE_S)
+            await self.ws.close()
+
+        self._tasks.append(self.group.create_task(close()))

@@ -1,4 +1,8 @@
-"""A call's turns: ask the webhook, speak each chunk as it arrives, write the turn when it completes.
+"""A call's turns: ask the webhook, speak each chunk as it arrives, act, write the turn when it ends.
+
+A turn ends when everything it said has been heard (marks), or when the caller cuts in: then
+the session cancels it, and the stored `response` holds only the sentences whose marks came
+back before the `clear`; the next `agent.message` says what was heard and what was not.
 
 Latency is stamped per turn on the monotonic clock: `endpointing` (caller's speech end → final
 transcript), `firstResponseByte` (request sent → first byte of the reply), `firstAudio` (speech
@@ -9,10 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from media_relay.audio import dtmf
 from media_relay.playout import Playout, Segment
 from media_relay.ports import Transcript
+from media_relay.reply import ReplyChunk, parse_chunk
 from media_relay.responder import Exchange, respond
 from media_relay.tts.flite_tts import sentences
 from switchboard.clock import iso, utcnow
@@ -23,36 +31,83 @@ if TYPE_CHECKING:
     from media_relay.records import CallContext
     from media_relay.session import RelayDeps
 
+# What the session does when a reply asks to end or transfer the call: (kind, transfer number).
+ActionHandler = Callable[[str, str | None], Awaitable[None]]
+HEARD_SLACK_S = 5.0  # how much longer than the audio itself we wait for its marks to come back
+
 
 def _ms(later: float | None, earlier: float | None) -> int | None:
     return None if later is None or earlier is None else max(0, round((later - earlier) * 1000))
 
 
+@dataclass
+class Turn:
+    id: str
+    transcript: Transcript | None = None
+    speech_ended_at: float | None = None
+    transcript_at: float | None = None
+    segments: list[Segment] = field(default_factory=list)
+    exchange: Exchange | None = None
+    interrupted: bool = False  # the caller cut in
+    completed: bool = False  # everything queued was played out and its marks came back
+    problems: list[str] = field(default_factory=list)
+
+    def heard_text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text and s.heard.is_set())
+
+    def unheard_text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text and not s.heard.is_set())
+
+
 class TurnRunner:
-    def __init__(self, ctx: CallContext, deps: RelayDeps, playout: Playout) -> None:
+    def __init__(self, ctx: CallContext, deps: RelayDeps, playout: Playout,
+                 on_action: ActionHandler | None = None) -> None:
         self.ctx, self.deps, self.playout = ctx, deps, playout
+        self.on_action = on_action
         self.history: list[dict[str, Any]] = []
         self.digits = ""
         self.last_latency: dict[str, int | None] | None = None
+        self.last_interruption: dict[str, str] | None = None
+        self.current: Turn | None = None
 
-    async def speak(self, text: str, turn_id: str) -> list[Segment]:
+    # -- speaking ---------------------------------------------------------------------------------
+    async def speak(self, text: str, turn: Turn) -> None:
         agent = self.ctx.agent
-        segments = []
         for sentence in sentences(text):
             async for pcm in self.deps.tts.synthesize(sentence, voice=self.ctx.call.get("voice") or agent["voice"],
                                                       speed=float(agent.get("voiceSpeed", 1.0)),
                                                       language=agent.get("language", "en-US")):
-                segments.append(self.playout.enqueue(pcm, sentence, turn_id))
-        return segments
+                turn.segments.append(self.playout.enqueue(pcm, sentence, turn.id))
 
-    async def greet(self, text: str) -> None:
-        turn_id = new_id("tr")
-        await self.speak(text, turn_id)
-        self._remember(text, "outbound")
-        await self.deps.records.append_turn(self.ctx, {
-            "id": turn_id, "transcript": "", "response": text, "confidence": None, "interrupted": False,
-            "createdAt": iso(utcnow()), "latencyMs": {"endpointing": None, "firstResponseByte": None,
-                                                      "firstAudio": None}})
+    def press(self, digits: str, turn: Turn) -> None:
+        """Key `digits` toward the far end as in-band tones, after what is already queued."""
+        turn.segments.append(self.playout.enqueue(dtmf.tones(digits), "", turn.id))
+
+    async def _until_heard(self, turn: Turn) -> None:
+        if not turn.segments:
+            return
+        budget = sum(s.duration_ms for s in turn.segments) / 1000 + HEARD_SLACK_S
+        try:
+            await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in turn.segments)), budget)
+        except TimeoutError:
+            logger.warning("marks did not come back", extra={"callId": self.ctx.call["id"], "turnId": turn.id})
+
+    def interrupt(self) -> Turn | None:
+        """The caller cut in: the turn in flight (if any) is marked; the session cancels its task."""
+        if self.current is not None:
+            self.current.interrupted = True
+        return self.current
+
+    # -- turns ------------------------------------------------------------------------------------
+    async def say(self, text: str) -> None:
+        """An agent-initiated line (greeting, goodbye): a turn with an empty transcript."""
+        turn = self.current = Turn(new_id("tr"))
+        try:
+            await self.speak(text, turn)
+            await self._until_heard(turn)
+            turn.completed = True
+        finally:
+            await asyncio.shield(self._finish(turn))
 
     def _remember(self, content: str, direction: str) -> None:
         self.history.append({"content": content, "direction": direction, "channel": "voice", "at": iso(utcnow())})
@@ -65,47 +120,86 @@ class TurnRunner:
             "status": "in-progress", "numberId": call.get("phoneNumberId"), "turnId": turn_id}
         if self.digits:
             data["digits"], self.digits = self.digits, ""
+        if self.last_interruption:
+            data["interrupted"], self.last_interruption = self.last_interruption, None
         if self.last_latency:
             data["latencyMs"] = self.last_latency
         return {"event": "agent.message", "channel": "voice", "timestamp": iso(utcnow()),
                 "agentId": self.ctx.agent["id"], "data": data,
                 "recentHistory": self.history[-limit:] if limit else []}
 
-    async def answer(self, transcript: Transcript, speech_ended_at: float) -> None:
-        transcript_at = time.monotonic()
-        turn_id = new_id("tr")
-        payload = self.payload(transcript, turn_id)
-        self._remember(transcript.text, "inbound")
-        exchange, spoken, segments = Exchange(), [], []
-        hook = self.ctx.webhook
-        if hook is None:
-            exchange.error = "No webhook is set for this agent or project."
-        else:
-            async for obj in respond(self.deps.http, hook["url"], hook["secret"], float(hook["timeout"]), payload,
-                                     exchange):
-                text = obj.get("text")
-                if isinstance(text, str) and text.strip():
-                    segments += await self.speak(text, turn_id)
-                    spoken.append(text.strip())
-        if exchange.skipped:
-            logger.warning("webhook reply lines skipped", extra={"callId": self.ctx.call["id"],
-                                                                 "skipped": exchange.skipped})
-        if segments:
-            await asyncio.wait_for(segments[0].started.wait(), timeout=10)
-        response = " ".join(spoken)
-        if response:
-            self._remember(response, "outbound")
-        latency = {"endpointing": _ms(transcript_at, speech_ended_at),
-                   "firstResponseByte": _ms(exchange.first_byte, exchange.started or None),
-                   "firstAudio": _ms(segments[0].sent_at if segments else None, speech_ended_at)}
-        self.last_latency = latency
-        await self.deps.records.append_turn(self.ctx, {
-            "id": turn_id, "transcript": transcript.text, "response": response,
-            "confidence": transcript.confidence, "interrupted": False, "createdAt": iso(utcnow()),
-            "latencyMs": latency})
-        if hook is not None:
-            note = "; ".join(exchange.skipped) or None
-            await self.deps.records.record_delivery(
-                self.ctx, ok=exchange.ok, http_status=exchange.status, error=exchange.error or note,
-                body=exchange.body_head[:1024] or None, duration_ms=_ms(time.monotonic(), exchange.started) or 0)
-        logger.info("turn", extra={"callId": self.ctx.call["id"], "latencyMs": latency, "ok": exchange.ok})
+    async def answer(self, transcript: Transcript, speech_ended_at: float | None) -> None:
+        turn = self.current = Turn(new_id("tr"), transcript, speech_ended_at, time.monotonic())
+        payload = self.payload(transcript, turn.id)
+        if transcript.text:
+            self._remember(transcript.text, "inbound")
+        action: tuple[str, str | None] | None = None
+        try:
+            hook = self.ctx.webhook
+            turn.exchange = Exchange()
+            if hook is None:
+                turn.exchange.error = "No webhook is set for this agent or project."
+            else:
+                async for obj in respond(self.deps.http, hook["url"], hook["secret"], float(hook["timeout"]),
+                                         payload, turn.exchange):
+                    chunk = parse_chunk(obj)
+                    turn.problems += chunk.problems
+                    await self._perform_speech(chunk, turn)
+                    action = action or self._action_of(chunk, turn)
+                    if action:
+                        break  # nothing after a hang-up or transfer is said
+            if turn.segments:
+                await asyncio.wait_for(turn.segments[0].started.wait(), timeout=10)
+            await self._until_heard(turn)
+            turn.completed = True
+        finally:
+            await asyncio.shield(self._finish(turn))
+        if action and self.on_action is not None:
+            await self.on_action(*action)
+
+    async def _perform_speech(self, chunk: ReplyChunk, turn: Turn) -> None:
+        if chunk.text:
+            await self.speak(chunk.text, turn)
+        if chunk.digits:
+            self.press(chunk.digits, turn)
+
+    def _action_of(self, chunk: ReplyChunk, turn: Turn) -> tuple[str, str | None] | None:
+        if chunk.transfer:
+            number = chunk.transfer_number or self.ctx.agent.get("transferNumber")
+            if number:
+                return "transfer", number
+            turn.problems.append("transfer asked for, but neither the reply nor the agent has a transferNumber")
+        return ("hangup", None) if chunk.hangup else None
+
+    # -- records ----------------------------------------------------------------------------------
+    async def _finish(self, turn: Turn) -> None:
+        """Write the turn as the caller experienced it; never raises (a crash costs the turn only)."""
+        if self.current is turn:
+            self.current = None
+        # Cut short (barge-in, hang-up, time limit): only what the marks prove was heard.
+        heard = " ".join(s.text for s in turn.segments if s.text) if turn.completed else turn.heard_text()
+        if turn.interrupted:
+            self.last_interruption = {"heard": heard, "notHeard": turn.unheard_text()}
+        if heard:
+            self._remember(heard, "outbound")
+        exchange, started = turn.exchange, turn.segments[0].sent_at if turn.segments else None
+        latency = {"endpointing": _ms(turn.transcript_at, turn.speech_ended_at),
+                   "firstResponseByte": _ms(exchange.first_byte, exchange.started or None) if exchange else None,
+                   "firstAudio": _ms(started, turn.speech_ended_at)}
+        if turn.transcript is not None:
+            self.last_latency = latency
+        record = {"id": turn.id, "transcript": turn.transcript.text if turn.transcript else "", "response": heard,
+                  "confidence": turn.transcript.confidence if turn.transcript else None,
+                  "interrupted": turn.interrupted, "createdAt": iso(utcnow()), "latencyMs": latency}
+        try:
+            await self.deps.records.append_turn(self.ctx, record)
+            if exchange is not None and self.ctx.webhook is not None:
+                note = "; ".join(exchange.skipped + turn.problems) or None
+                await self.deps.records.record_delivery(
+                    self.ctx, ok=exchange.ok, http_status=exchange.status, error=exchange.error or note,
+                    body=exchange.body_head[:1024] or None,
+                    duration_ms=_ms(time.monotonic(), exchange.started) or 0)
+        except Exception:
+            logger.exception("could not write a turn", extra={"callId": self.ctx.call["id"], "turnId": turn.id})
+        logger.info("turn", extra={"callId": self.ctx.call["id"], "latencyMs": latency,
+                                   "interrupted": turn.interrupted, "ok": exchange.ok if exchange else None})

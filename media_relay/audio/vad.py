@@ -36,8 +36,12 @@ class VadEvent:
 
 
 def start_ms_for(sensitivity: float) -> int:
-    """Voiced time needed before speech counts: 0.0 -> 400 ms, 0.5 -> 240 ms, 1.0 -> 80 ms."""
-    return int(400 - 320 * max(0.0, min(1.0, sensitivity)))
+    """Voiced time needed before speech counts: 0.0 -> 280 ms, 0.5 -> 160 ms, 1.0 -> 40 ms.
+
+    This is also the barge-in reaction time, so it stays short; a cough or click (under ~150 ms
+    of voicing) stays below the default.
+    """
+    return int(280 - 240 * max(0.0, min(1.0, sensitivity)))
 
 
 class VadController:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from switchboard.localcarrier.dialer import CallerScript, Line, place_inbound_call, script_from_lines
+from switchboard.localcarrier.dialer import CallerScript, CarrierLink, Line, place_inbound_call, script_from_lines
 from switchboard.localcarrier.media_client import MediaStreamClient
 
 
@@ -93,7 +93,9 @@ async def call(args: argparse.Namespace) -> int:
     result = await place_inbound_call(
         voice_url=cfg["voiceWebhookUrl"], status_url=cfg.get("statusCallbackUrl"),
         account_sid=cfg["twilioAccountSid"], auth_token=cfg["twilioAuthToken"], from_number=args.from_number,
-        to_number=args.to, script=script)
+        to_number=args.to, script=script,
+        carrier=CarrierLink(f"{cfg['twilioApiBase']}/2010-04-01/Accounts/{cfg['twilioAccountSid']}",
+                            cfg["twilioAccountSid"], cfg["twilioAuthToken"]))
     await asyncio.sleep(1.0)
     done.set()
     await watcher
@@ -102,6 +104,10 @@ async def call(args: argparse.Namespace) -> int:
     if result.client is not None and args.out:
         save_both_sides(result.client, Path(args.out))
         print(f"Saved both sides to {args.out} (left: caller, right: agent).")
+    if result.transferred_to:
+        print(f"  the agent transferred the call to {result.transferred_to}")
+    elif result.ended_by == "carrier":
+        print("  the agent hung up")
     print(f"Call over after {result.duration_s:.1f} s.")
     return 0
 

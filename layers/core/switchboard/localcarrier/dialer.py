@@ -1,12 +1,15 @@
 """Place a call the way Twilio would: signed voice webhook, TwiML followed, Media Stream opened.
 
 Used by the command-line caller and the integration tests; any Twilio-protocol client could
-do the same with the credentials in `.switchboard/local.json`.
+do the same with the credentials in `.switchboard/local.json`. Given the carrier's REST base,
+the call is registered with the local carrier and follows what the platform does to it over
+REST, as Twilio would: `Status=completed` ends the stream, a `<Dial>` redirect transfers it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -22,6 +25,9 @@ from switchboard.localcarrier.state import sid
 class Line:
     text: str
     mulaw: bytes
+    # Speak this long after the agent starts answering, without waiting for it to finish (barge-in).
+    interrupt_after_s: float | None = None
+    keys: str = ""  # keypresses (Media Streams `dtmf` events) sent just before speaking
 
 
 @dataclass
@@ -33,6 +39,17 @@ class CallerScript:
     answer_timeout_s: float = 12.0  # how long to wait for the agent to start answering a line
     greeting_timeout_s: float = 3.0  # how long to wait for a greeting before speaking first
     quiet_s: float = 0.9  # agent silence that counts as "finished talking"
+    linger_s: float = 0.0  # stay on the line (silent) this long after the last line, unless the call ends
+
+
+@dataclass
+class CarrierLink:
+    """The local carrier's REST account base (`.../2010-04-01/Accounts/AC...`) and its credentials."""
+
+    api: str
+    account_sid: str
+    auth_token: str
+    poll_s: float = 0.1
 
 
 @dataclass
@@ -43,6 +60,8 @@ class CallResult:
     client: MediaStreamClient | None
     line_times: list[tuple[str, float, float]]  # (text, started, finished) of caller lines
     duration_s: float
+    ended_by: str = "caller"  # "caller", or "carrier" when the platform ended or transferred the call
+    transferred_to: str | None = None
 
 
 async def _wait_agent_done(client: MediaStreamClient, script: CallerScript, since: float, timeout: float) -> None:
@@ -54,21 +73,79 @@ async def _wait_agent_done(client: MediaStreamClient, script: CallerScript, sinc
         await asyncio.sleep(0.05)
 
 
+async def _wait_agent_starts(client: MediaStreamClient, since: float, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while client.agent.last_media_at <= since and time.monotonic() < deadline and not client.closed.is_set():
+        await asyncio.sleep(0.01)
+
+
 async def _converse(client: MediaStreamClient, script: CallerScript) -> list[tuple[str, float, float]]:
-    times = []
+    times: list[tuple[str, float, float]] = []
     while not client.started_at and not client.closed.is_set():
         await asyncio.sleep(0.01)
-    await _wait_agent_done(client, script, client.started_at, script.greeting_timeout_s)  # the greeting, if any
+    answered_from, timeout = client.started_at, script.greeting_timeout_s  # the greeting, if any
     for line in script.lines:
-        await asyncio.sleep(script.pause_s)
+        if client.closed.is_set():
+            break
+        if line.interrupt_after_s is not None:
+            await _wait_agent_starts(client, answered_from, timeout)
+            await asyncio.sleep(line.interrupt_after_s)
+        else:
+            await _wait_agent_done(client, script, answered_from, timeout)
+            await asyncio.sleep(script.pause_s)
+        for key in line.keys:
+            await client.dtmf(key)
         started = time.monotonic()
         client.say(line.mulaw)
         while client.caller_speaking and not client.closed.is_set():
             await asyncio.sleep(0.02)
         finished = time.monotonic()
         times.append((line.text, started, finished))
-        await _wait_agent_done(client, script, finished, script.answer_timeout_s)
+        answered_from, timeout = finished, script.answer_timeout_s
+    await _wait_agent_done(client, script, answered_from, timeout)
+    if script.linger_s:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(client.closed.wait(), script.linger_s)
     return times
+
+
+class _FollowCarrier:
+    """Polls the local carrier for what the platform did to the call over REST, and acts like Twilio."""
+
+    def __init__(self, http: httpx.AsyncClient, link: CarrierLink, call_sid: str) -> None:
+        self.http, self.link, self.call_sid = http, link, call_sid
+        self.auth = (link.account_sid, link.auth_token)
+        self.transferred_to: str | None = None
+        self.ended = False
+
+    async def register(self, from_number: str, to_number: str) -> None:
+        resp = await self.http.post(f"{self.link.api}/Local/InboundCalls.json", auth=self.auth,
+                                    data={"CallSid": self.call_sid, "From": from_number, "To": to_number})
+        resp.raise_for_status()
+
+    async def follow(self, client: MediaStreamClient) -> None:
+        while not client.closed.is_set():
+            await asyncio.sleep(self.link.poll_s)
+            resp = await self.http.get(f"{self.link.api}/Calls/{self.call_sid}.json", auth=self.auth)
+            if resp.status_code != 200:
+                continue
+            call = resp.json()
+            dial = _dial_target(call.get("twiml") or "")
+            if dial or call.get("status") in ("completed", "canceled"):
+                self.transferred_to, self.ended = dial, True
+                await client.hang_up()  # Twilio sends `stop` and closes the stream
+                return
+
+    async def report_end(self, duration_s: float) -> None:
+        await self.http.post(f"{self.link.api}/Local/InboundCalls/{self.call_sid}.json", auth=self.auth,
+                             data={"Status": "completed", "Duration": str(round(duration_s))})
+
+
+def _dial_target(twiml: str) -> str | None:
+    if "<Dial" not in twiml:
+        return None
+    dial = ET.fromstring(twiml).find("Dial")
+    return (dial.text or "").strip() or None if dial is not None else None
 
 
 async def signed_post(http: httpx.AsyncClient, url: str, form: dict[str, str], auth_token: str) -> httpx.Response:
@@ -78,11 +155,15 @@ async def signed_post(http: httpx.AsyncClient, url: str, form: dict[str, str], a
 
 async def place_inbound_call(*, voice_url: str, account_sid: str, auth_token: str, from_number: str,
                              to_number: str, script: CallerScript, status_url: str | None = None,
-                             http: httpx.AsyncClient | None = None) -> CallResult:
+                             http: httpx.AsyncClient | None = None, carrier: CarrierLink | None = None
+                             ) -> CallResult:
     """Dial `to_number` as `from_number`; speak the script; hang up; report what happened."""
     call_sid = sid("CA")
     client_http = http or httpx.AsyncClient(timeout=20)
     started = time.monotonic()
+    follower = _FollowCarrier(client_http, carrier, call_sid) if carrier else None
+    if follower is not None:
+        await follower.register(from_number, to_number)
     form = {"CallSid": call_sid, "AccountSid": account_sid, "From": from_number, "To": to_number,
             "Caller": from_number, "Called": to_number, "CallStatus": "ringing", "Direction": "inbound",
             "ApiVersion": "2010-04-01"}
@@ -102,19 +183,26 @@ async def place_inbound_call(*, voice_url: str, account_sid: str, auth_token: st
             params = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
             client = MediaStreamClient(stream.get("url", ""), auth_token, account_sid, call_sid, params)
             runner = asyncio.create_task(client.run())
+            following = asyncio.create_task(follower.follow(client)) if follower else None
             try:
                 times = await _converse(client, script)
             finally:
+                if following is not None:
+                    following.cancel()
                 await client.hang_up()
                 await asyncio.wait_for(runner, timeout=10)
     duration = time.monotonic() - started
+    if follower is not None:
+        await follower.report_end(duration)
     if status_url:
         await signed_post(client_http, status_url, {**form, "CallStatus": "completed",
                                                     "CallDuration": str(round(duration)), "SequenceNumber": "1",
                                                     "CallbackSource": "call-progress-events"}, auth_token)
     if http is None:
         await client_http.aclose()
-    return CallResult(call_sid, twiml, said, client, times, duration)
+    return CallResult(call_sid, twiml, said, client, times, duration,
+                      ended_by="carrier" if follower and follower.ended else "caller",
+                      transferred_to=follower.transferred_to if follower else None)
 
 
 async def script_from_lines(lines: list[str], voice: str = "rms") -> CallerScript:

@@ -47,6 +47,7 @@ class MediaStreamClient:
         self.pending_marks: dict[str, asyncio.TimerHandle] = {}
         self.marks_echoed: list[tuple[str, float, bool]] = []  # (name, when, cleared?)
         self.clears = 0
+        self.clear_times: list[float] = []
         self.seq = 0
         self.started_at = 0.0
         self.ws: ClientConnection | None = None
@@ -121,6 +122,7 @@ class MediaStreamClient:
                     delay, lambda n=name: asyncio.ensure_future(self._echo(n, cleared=False)))
             elif event == "clear":
                 self.clears += 1
+                self.clear_times.append(now)
                 self.playout_end = now
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):

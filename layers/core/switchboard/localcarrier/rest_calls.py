@@ -87,6 +87,36 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
                 call["twiml"] = twiml
         return _public(call)
 
+    # Emulator-only: the local dialer registers the inbound calls it places, so REST updates from the
+    # platform (hang up, transfer) reach them, and reports when they end. Twilio has no such routes.
+    @app.post(base + "/Local/InboundCalls.json", status_code=201)
+    async def register_inbound(request: Request) -> dict[str, Any]:
+        form = await read_form(request)
+        call_sid = require(form, "CallSid", 21201, "No 'CallSid' is specified")
+        call = {"sid": call_sid, "account_sid": account_sid, "to": require(form, "To", 21201, "No 'To' number"),
+                "from": require(form, "From", 21213, "No 'From' number"), "status": "in-progress",
+                "direction": "inbound", "answered_by": None, "start_time": rfc2822(), "end_time": None,
+                "duration": None, "price": None, "parent_call_sid": None, "date_created": rfc2822(),
+                "api_version": "2010-04-01", "twiml": None, "url": None, "status_callback": None,
+                "status_callback_event": [], "machine_detection": None, "updates": [],
+                "uri": f"{base}/Calls/{call_sid}.json"}
+        with state.lock:
+            state.calls[call_sid] = call
+        return _public(call)
+
+    @app.post(base + "/Local/InboundCalls/{call_sid}.json")
+    async def inbound_ended(call_sid: str, request: Request) -> dict[str, Any]:
+        form = await read_form(request)
+        with state.lock:
+            call = state.calls.get(call_sid)
+            if call is None:
+                raise not_found(f"Calls/{call_sid}")
+            if call["status"] not in TERMINAL:
+                call["status"] = (form.get("Status") or ["completed"])[-1]
+                call["end_time"] = rfc2822()
+                call["duration"] = (form.get("Duration") or [None])[-1]
+        return _public(call)
+
     @app.post(base + "/Messages.json", status_code=201)
     async def send(request: Request) -> dict[str, Any]:
         form = await read_form(request)
