@@ -1,12 +1,13 @@
 """The relay process: accepts Twilio Media Streams sockets (signature-checked) and runs a session each.
 
-`GET /health` answers for load balancers. Draining (no new calls, live calls finish) arrives
-with the Fargate deployment.
+`GET /health` answers for load balancers: 200, or 503 once the relay drains (no new calls; live calls
+finish). `python -m media_relay` drains on SIGTERM (see `lifecycle`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -14,10 +15,12 @@ import httpx
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from media_relay.call_control import CarrierCallControl
 from media_relay.config import RelaySettings
+from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.records import DynamoCallRecords
-from media_relay.session import CallSession, RelayDeps
+from media_relay.session import CallLimits, CallSession, RelayDeps
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
 from switchboard.logging import logger
@@ -30,13 +33,21 @@ class Relay:
         self.deps, self.public_url, self.auth_token = deps, public_url, auth_token
         self.active = 0
         self.server: Server | None = None
+        self.draining = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.on_calls_changed: Callable[[int], None] = lambda active: None
 
     def check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == "/health":
+            if self.draining:  # the load balancer stops routing here; live calls go on
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
             return connection.respond(HTTPStatus.OK, "ok\n")
         if path != PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+        if self.draining:
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining: no new calls\n")
         given = request.headers.get("X-Twilio-Signature", "")
         if not signature.validate(self.public_url, {}, given, self.auth_token):
             logger.warning("media stream refused: bad or missing X-Twilio-Signature")
@@ -44,13 +55,30 @@ class Relay:
         return None
 
     async def handle(self, ws: ServerConnection) -> None:
-        self.active += 1
+        self._count(+1)
         try:
             await CallSession(ws, self.deps).run()
         except Exception:
             logger.exception("call session failed")
         finally:
-            self.active -= 1
+            self._count(-1)
+
+    def _count(self, delta: int) -> None:
+        self.active += delta
+        if self.active:
+            self.idle.clear()
+        else:
+            self.idle.set()
+        self.on_calls_changed(self.active)
+
+    async def drain(self, seconds: float) -> bool:
+        """Refuse new calls and wait up to `seconds` for the live ones to end; True if they all did."""
+        self.draining = True
+        try:
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def start(self, host: str, port: int) -> Relay:
         self.server = await serve(self.handle, host, port, process_request=self.check_request,
@@ -65,8 +93,11 @@ class Relay:
 
 def build_relay(container: Container, config: RelaySettings | None = None) -> Relay:
     config = config or RelaySettings()
+    max_call = config.max_call_seconds or container.settings.plan.max_call_duration_minutes * 60
+    limits = CallLimits(silence_timeout_s=config.silence_timeout_seconds, max_duration_s=max_call)
     deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=DynamoCallRecords(container),
-                     http=httpx.AsyncClient(), vad_mode=config.vad_mode)
+                     http=httpx.AsyncClient(), control=CarrierCallControl(lambda: container.carrier),
+                     vad_mode=config.vad_mode, limits=limits)
     public = config.public_url or container.settings.relay_url
     return Relay(deps, public, container.carrier.auth_token)
 
@@ -75,10 +106,7 @@ async def main() -> None:
     config = RelaySettings()
     relay = await build_relay(get_container(), config).start(config.host, config.port)
     logger.info("relay listening", extra={"host": config.host, "port": config.port})
-    try:
-        await asyncio.Future()
-    finally:
-        await relay.stop()
+    await serve_until_stopped(relay, LifecycleSettings())  # stops the relay after draining
 
 
 def run() -> Any:

@@ -71,3 +71,116 @@ def test_policies_name_their_resources(name: str) -> None:
 def test_api_throttling_is_set() -> None:
     route = RESOURCES["HttpApi"]["Properties"]["DefaultRouteSettings"]
     assert route["ThrottlingBurstLimit"] and route["ThrottlingRateLimit"]
+
+
+# --- the media relay on Fargate (aws.md §6: values cfn-lint accepts but deployments or calls trip on) ---
+
+# Valid task memory (MiB) for each task CPU size (units).
+FARGATE_MEMORY_MIB: dict[int, Any] = {
+    256: (512, 1024, 2048), 512: range(1024, 4097, 1024), 1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024), 4096: range(8192, 30721, 1024), 8192: range(16384, 61441, 4096),
+    16384: range(32768, 122881, 8192),
+}
+TASK = RESOURCES["RelayTaskDefinition"]["Properties"]
+CONTAINER = TASK["ContainerDefinitions"][0]
+RELAY_ENV = {e["Name"]: e["Value"] for e in CONTAINER["Environment"]}
+SERVICE = RESOURCES["RelayService"]["Properties"]
+
+
+def attributes(resource: str, key: str) -> dict[str, str]:
+    return {a["Key"]: a["Value"] for a in RESOURCES[resource]["Properties"][key]}
+
+
+def test_relay_load_balancer_keeps_quiet_websockets_open() -> None:
+    idle = int(attributes("RelayLoadBalancer", "LoadBalancerAttributes")["idle_timeout.timeout_seconds"])
+    assert 3600 <= idle <= 4000  # the ALB's maximum is 4000 s
+
+
+def test_relay_drain_fits_inside_the_stop_timeout() -> None:
+    stop_timeout = CONTAINER["StopTimeout"]
+    drain = float(RELAY_ENV["SWITCHBOARD_RELAY_DRAIN_SECONDS"])
+    deregistration = int(attributes("RelayTargetGroup", "TargetGroupAttributes")
+                         ["deregistration_delay.timeout_seconds"])
+    assert stop_timeout <= 120, "Fargate's maximum stopTimeout"
+    assert 0 < drain < stop_timeout, "the relay must finish draining before SIGKILL"
+    assert 0 <= deregistration <= min(stop_timeout, drain)
+
+
+def test_relay_task_size_is_a_valid_fargate_pair() -> None:
+    cpu, memory = int(TASK["Cpu"]), int(TASK["Memory"])
+    assert memory in FARGATE_MEMORY_MIB[cpu], f"{cpu} CPU units cannot have {memory} MiB on Fargate"
+    assert TASK["RequiresCompatibilities"] == ["FARGATE"] and TASK["NetworkMode"] == "awsvpc"
+
+
+def test_relay_health_check_and_port_line_up() -> None:
+    group = RESOURCES["RelayTargetGroup"]["Properties"]
+    port = CONTAINER["PortMappings"][0]["ContainerPort"]
+    assert group["HealthCheckPath"] == "/health" and group["TargetType"] == "ip"
+    assert group["Port"] == port == int(RELAY_ENV["SWITCHBOARD_RELAY_PORT"])
+    assert RELAY_ENV["SWITCHBOARD_RELAY_HOST"] == "0.0.0.0"
+    assert SERVICE["LoadBalancers"][0]["ContainerPort"] == port
+    assert SERVICE["LoadBalancers"][0]["ContainerName"] == CONTAINER["Name"]
+    assert SERVICE["HealthCheckGracePeriodSeconds"] > 0
+    assert SERVICE["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+
+
+def test_relay_is_reachable_only_through_https_on_the_load_balancer() -> None:
+    listener = RESOURCES["RelayHttpsListener"]["Properties"]
+    assert listener["Port"] == 443 and listener["Protocol"] == "HTTPS"
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": "CertificateArn"}}]
+    public = RESOURCES["RelayLoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [(r["FromPort"], r["ToPort"], r["CidrIp"]) for r in public] == [(443, 443, "0.0.0.0/0")]
+    private = RESOURCES["RelayTaskSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert len(private) == 1 and "CidrIp" not in private[0]
+    assert private[0]["SourceSecurityGroupId"] == {"GetAtt": "RelayLoadBalancerSecurityGroup.GroupId"}
+    assert private[0]["FromPort"] == private[0]["ToPort"] == CONTAINER["PortMappings"][0]["ContainerPort"]
+
+
+def test_relay_scales_on_the_active_calls_metric_it_publishes() -> None:
+    from media_relay.lifecycle import METRIC, NAMESPACE
+
+    config = RESOURCES["RelayScalingPolicy"]["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+    metric = config["CustomizedMetricSpecification"]
+    assert (metric["Namespace"], metric["MetricName"], metric["Statistic"]) == (NAMESPACE, METRIC, "Average")
+    service_name = SERVICE["ServiceName"]
+    assert metric["Dimensions"] == [{"Name": "ServiceName", "Value": service_name}]
+    assert RELAY_ENV["SWITCHBOARD_RELAY_SERVICE_NAME"] == service_name
+    assert config["ScaleInCooldown"] >= 600 > config["ScaleOutCooldown"]
+    target = RESOURCES["RelayScalableTarget"]["Properties"]
+    assert target["ScalableDimension"] == "ecs:service:DesiredCount"
+    assert "RelayService.Name" in target["ResourceId"]["Sub"]
+
+
+def test_relay_task_role_allows_what_the_relay_calls() -> None:
+    role = RESOURCES["RelayTaskRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    granted = {action: s["Resource"] for s in statements for action in
+               (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    for action in ("transcribe:StartStreamTranscription", "transcribe:StartStreamTranscriptionWebSocket",
+                   "polly:SynthesizeSpeech", "polly:DescribeVoices"):
+        assert action in granted, action
+    for action in ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                   "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"):
+        assert granted[action] == [{"GetAtt": "Table.Arn"}, {"Sub": "${Table.Arn}/index/*"}], action
+    assert granted["s3:PutObject"] == {"Sub": "${RecordingsBucket.Arn}/*"}
+    assert "task/${RelayCluster}/*" in granted["ecs:UpdateTaskProtection"]["Sub"]  # for the agent endpoint
+    assert not [a for a in granted if a.endswith(":*") or a == "*"], "no wildcard actions"
+
+
+def test_relay_gets_twilio_credentials_from_the_secret_not_the_template() -> None:
+    secrets = {s["Name"]: s["ValueFrom"] for s in CONTAINER["Secrets"]}
+    assert secrets["SWITCHBOARD_TWILIO_AUTH_TOKEN"] == {"Sub": "${TwilioSecret}:authToken::"}
+    assert not [name for name in RELAY_ENV if "TOKEN" in name or "SECRET" in name]
+    execution = RESOURCES["RelayExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert execution == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                          "Resource": {"Ref": "TwilioSecret"}}]
+    assert RESOURCES["RelayLogGroup"]["Properties"]["RetentionInDays"] > 0
+    assert CONTAINER["LogConfiguration"]["LogDriver"] == "awslogs"
+
+
+def test_the_telephony_function_puts_the_url_the_relay_checks_signatures_against() -> None:
+    function_url = GLOBALS["Environment"]["Variables"]["SWITCHBOARD_RELAY_URL"]
+    assert function_url == RELAY_ENV["SWITCHBOARD_RELAY_URL"] == TEMPLATE["Outputs"]["RelayUrl"]["Value"]
+    fallback = function_url["If"][2]["If"]
+    assert fallback[1] == {"Sub": "wss://${RelayDomainName}/twilio"}
+    assert fallback[2] == {"Sub": "wss://${RelayLoadBalancer.DNSName}/twilio"}
