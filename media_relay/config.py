@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class RelaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_RELAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_RELAY_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 8765
     # The public wss:// URL Twilio connects to (what it signs); defaults to SWITCHBOARD_RELAY_URL.
     public_url: str | None = None
-    stt_provider: str = "pocketsphinx"
-    tts_provider: str = "flite"
+    stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"
+    tts_provider: Literal["flite", "polly"] = "flite"
     stt_threads: int = 2
     vad_mode: int = 2
+    # Calls end politely after this long with nobody talking, or once they last this long
+    # (default: the plan's maxCallDurationMinutes).
+    silence_timeout_seconds: float = 30.0
+    max_call_seconds: float | None = None
+
+    # AWS speech (docs/aws-speech.md). Credentials come from the default chain (environment,
+    # profile, container or instance role); the region from AWS_REGION.
+    aws_region: str | None = Field(default=None, validation_alias=AliasChoices(
+        "aws_region", "SWITCHBOARD_RELAY_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"))
+    transcribe_endpoint: str | None = None  # e.g. a local fake; default: the region's endpoint
+    transcribe_ca_file: str | None = None  # PEM bundle to trust for that endpoint (replaces the system store)
+    transcribe_stability: Literal["high", "medium", "low", "off"] = "high"
+    transcribe_chunk_ms: int = Field(default=100, ge=20, le=1000)
+    transcribe_grace_ms: int = Field(default=300, ge=0)
+    transcribe_max_stream_s: float = Field(default=4 * 3600 - 300, gt=0, le=4 * 3600)
+    transcribe_connect_timeout_s: float = Field(default=10.0, gt=0)
+    transcribe_max_retries: int = Field(default=4, ge=0)
+    # Partial transcripts on the stream's results; off until every consumer skips non-final ones.
+    transcribe_partials: bool = False
+    polly_endpoint: str | None = None
+    polly_engine: Literal["standard", "neural", "long-form", "generative"] = "neural"
+    polly_max_chars: int = Field(default=1500, ge=100, le=3000)  # billed characters per request (Polly: 3,000)
+    polly_max_retries: int = Field(default=4, ge=0)
+    polly_threads: int = Field(default=4, ge=1)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,8 @@ class RelayDeps:
     http: httpx.AsyncClient
     control: CallControl | None = None
     vad_mode: int = 2
+    # Told each answered turn's timing breakdown (benchmarks, metrics); must not block.
+    on_turn: Callable[[dict[str, Any]], None] | None = None
     limits: CallLimits = field(default_factory=CallLimits)
 
 
@@ -62,10 +64,11 @@ class CallSession:
         self.ws, self.deps = ws, deps
         self.preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self.speech_ended_at = 0.0
+        self.flushed_at = 0.0  # when the VAD's end of speech asked STT to finalise
         self.stream_ms = 0
         self.last_activity_ms = 0  # stream time the caller or the agent last made a sound
         self.last_digit_ms = 0
-        self.utterances: asyncio.Queue[tuple[Transcript, float | None]] = asyncio.Queue()
+        self.utterances: asyncio.Queue[tuple[Transcript, float | None, float | None]] = asyncio.Queue()
         self.turn_task: asyncio.Task[None] | None = None
         self.ending: str | None = None  # the end reason, once the platform decided to end the call
         self.barge_ins: list[float] = []  # monotonic times a `clear` went out because the caller cut in
@@ -141,7 +144,8 @@ class CallSession:
                 self.preroll.append(frame)
             if event is not None and event.kind == "speech_stopped":
                 # The caller went quiet `stop_ms` ago: that is when their speech ended.
-                self.speech_ended_at = time.monotonic() - (self.stream_ms - event.at_ms) / 1000
+                self.flushed_at = time.monotonic()
+                self.speech_ended_at = self.flushed_at - (self.stream_ms - event.at_ms) / 1000
                 await stt.flush()
         self._watch_quiet(vad)
 
@@ -152,7 +156,7 @@ class CallSession:
         limits = self.deps.limits
         if (self.turns.digits and not vad.speaking and self.turn_task is None and self.utterances.empty()
                 and self.stream_ms - self.last_digit_ms >= limits.digits_idle_ms):
-            self.utterances.put_nowait((Transcript("", True), None))
+            self.utterances.put_nowait((Transcript("", True), None, None))
             self.last_digit_ms = self.stream_ms
         if not self.ending and self.stream_ms - self.last_activity_ms >= limits.silence_timeout_s * 1000:
             self._end_politely("silence-timeout", limits.silence_goodbye)
@@ -169,7 +173,7 @@ class CallSession:
     async def _collect(self, stt: SttStream) -> None:
         async for transcript in stt.results():
             if transcript.text.strip():
-                self.utterances.put_nowait((transcript, self.speech_ended_at))
+                self.utterances.put_nowait((transcript, self.speech_ended_at, self.flushed_at))
             else:
                 logger.info("utterance with no recognised words", extra={"callId": self.ctx.call["id"]})
 
@@ -178,9 +182,9 @@ class CallSession:
         if text:
             await self._run_turn(self.turns.say(fill(text, self.ctx.call.get("variables"))))
         while not self.ending:
-            transcript, ended_at = await self.utterances.get()
+            transcript, ended_at, flushed_at = await self.utterances.get()
             if not self.ending:
-                await self._run_turn(self.turns.answer(transcript, ended_at))
+                await self._run_turn(self.turns.answer(transcript, ended_at, flushed_at))
 
     async def _run_turn(self, turn: Coroutine[Any, Any, None]) -> None:
         """Run one turn as its own task, so a barge-in can cancel it without cancelling the conversation."""

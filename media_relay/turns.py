@@ -45,7 +45,10 @@ class Turn:
     id: str
     transcript: Transcript | None = None
     speech_ended_at: float | None = None
+    flushed_at: float | None = None
     transcript_at: float | None = None
+    first_object_at: float | None = None  # the reply's first object with something to say
+    tts_ms: int | None = None  # text handed to TTS → its first audio, for the first sentence
     segments: list[Segment] = field(default_factory=list)
     exchange: Exchange | None = None
     interrupted: bool = False  # the caller cut in
@@ -74,9 +77,12 @@ class TurnRunner:
     async def speak(self, text: str, turn: Turn) -> None:
         agent = self.ctx.agent
         for sentence in sentences(text):
+            asked = time.monotonic()
             async for pcm in self.deps.tts.synthesize(sentence, voice=self.ctx.call.get("voice") or agent["voice"],
                                                       speed=float(agent.get("voiceSpeed", 1.0)),
                                                       language=agent.get("language", "en-US")):
+                if turn.tts_ms is None:
+                    turn.tts_ms = _ms(time.monotonic(), asked)
                 turn.segments.append(self.playout.enqueue(pcm, sentence, turn.id))
 
     def press(self, digits: str, turn: Turn) -> None:
@@ -128,8 +134,9 @@ class TurnRunner:
                 "agentId": self.ctx.agent["id"], "data": data,
                 "recentHistory": self.history[-limit:] if limit else []}
 
-    async def answer(self, transcript: Transcript, speech_ended_at: float | None) -> None:
-        turn = self.current = Turn(new_id("tr"), transcript, speech_ended_at, time.monotonic())
+    async def answer(self, transcript: Transcript, speech_ended_at: float | None,
+                     flushed_at: float | None = None) -> None:
+        turn = self.current = Turn(new_id("tr"), transcript, speech_ended_at, flushed_at, time.monotonic())
         payload = self.payload(transcript, turn.id)
         if transcript.text:
             self._remember(transcript.text, "inbound")
@@ -144,6 +151,8 @@ class TurnRunner:
                                          payload, turn.exchange):
                     chunk = parse_chunk(obj)
                     turn.problems += chunk.problems
+                    if turn.first_object_at is None and (chunk.text or chunk.digits):
+                        turn.first_object_at = time.monotonic()
                     await self._perform_speech(chunk, turn)
                     action = action or self._action_of(chunk, turn)
                     if action:
@@ -172,6 +181,25 @@ class TurnRunner:
         return ("hangup", None) if chunk.hangup else None
 
     # -- records ----------------------------------------------------------------------------------
+    @staticmethod
+    def _breakdown(turn: Turn, first_audio: int | None) -> dict[str, int | None]:
+        """Where the time from the caller's last word to the agent's first sound went.
+
+        `overhead` is what is left once the silence window, STT finalisation, the webhook (request
+        sent → first object with text) and TTS (text → first audio) are taken out: the relay's own.
+        """
+        exchange = turn.exchange
+        parts = {
+            "silenceWindow": _ms(turn.flushed_at, turn.speech_ended_at),
+            "sttFinalize": _ms(turn.transcript_at, turn.flushed_at),
+            "webhook": _ms(turn.first_object_at, exchange.started or None) if exchange else None,
+            "tts": turn.tts_ms,
+        }
+        overhead = None
+        if first_audio is not None and None not in parts.values():
+            overhead = first_audio - sum(v for v in parts.values() if v is not None)
+        return {**parts, "overhead": overhead}
+
     async def _finish(self, turn: Turn) -> None:
         """Write the turn as the caller experienced it; never raises (a crash costs the turn only)."""
         if self.current is turn:
@@ -187,7 +215,11 @@ class TurnRunner:
                    "firstResponseByte": _ms(exchange.first_byte, exchange.started or None) if exchange else None,
                    "firstAudio": _ms(started, turn.speech_ended_at)}
         if turn.transcript is not None:
+            latency |= self._breakdown(turn, latency["firstAudio"])
             self.last_latency = latency
+            if self.deps.on_turn is not None:
+                self.deps.on_turn({"callId": self.ctx.call["id"], "turnId": turn.id,
+                                   "interrupted": turn.interrupted, **latency})
         record = {"id": turn.id, "transcript": turn.transcript.text if turn.transcript else "", "response": heard,
                   "confidence": turn.transcript.confidence if turn.transcript else None,
                   "interrupted": turn.interrupted, "createdAt": iso(utcnow()), "latencyMs": latency}

@@ -36,6 +36,14 @@ class LatencyMs(ResponseModel):
     endpointing: int | None = None
     firstResponseByte: int | None = None
     firstAudio: int | None = None
+    # Where `firstAudio` went (Switchboard's own fields): the end-of-turn silence window, STT
+    # finalisation, the webhook (request → first object with text), TTS (text → first audio),
+    # and what is left: the platform's own overhead.
+    silenceWindow: int | None = None
+    sttFinalize: int | None = None
+    webhook: int | None = None
+    tts: int | None = None
+    overhead: int | None = None
 
 
 class TranscriptTurn(ResponseModel):
