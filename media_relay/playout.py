@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
 from media_relay.ports import FRAME_BYTES_MULAW, FRAME_MS
+from media_relay.stats import RelayStats
 
 Send = Callable[[str], Awaitable[None]]
 
@@ -39,9 +40,9 @@ class Segment:
 
 class Playout:
     def __init__(self, send: Send, stream_sid: str, *, lead_ms: int = 100,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, stats: RelayStats | None = None) -> None:
         self.send, self.stream_sid, self.lead = send, stream_sid, lead_ms / 1000
-        self.clock = clock
+        self.clock, self.stats = clock, stats
         self.queue: asyncio.Queue[Segment] = asyncio.Queue()
         self.pending: dict[str, Segment] = {}
         self.frames_sent = 0
@@ -49,6 +50,7 @@ class Playout:
         self._seq = 0
         self._deadline: float | None = None
         self._generation = 0  # bumped by clear(): the segment being played stops at its next frame
+        self._restarted_at = 0.0  # when the clock last restarted after idle (the lead is refilled from then)
         self.speaking_until = 0.0  # monotonic time the audio sent so far ends at the far end
 
     def enqueue(self, pcm8k: bytes, text: str, turn_id: str) -> Segment:
@@ -104,12 +106,16 @@ class Playout:
         now = self.clock()
         if self._deadline is None or self._deadline < now:
             self._deadline = now  # idle since the last segment: restart the clock, don't burst to catch up
+            self._restarted_at = now
         for start in range(0, len(segment.mulaw), FRAME_BYTES_MULAW):
             wait = self._deadline - self.lead - self.clock()
             if wait > 0:
                 await asyncio.sleep(wait)
             if generation != self._generation:
                 return
+            if self.stats is not None:  # > lead: the far end ran out of audio before this frame arrived
+                due = max(self._deadline - self.lead, self._restarted_at)
+                self.stats.frame_out(self.clock() - due, self.lead)
             if segment.sent_at is None:
                 segment.sent_at = self.clock()
                 segment.started.set()

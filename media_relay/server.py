@@ -7,6 +7,7 @@ finish). `python -m media_relay` drains on SIGTERM (see `lifecycle`).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -37,6 +38,7 @@ class Relay:
         self.idle = asyncio.Event()
         self.idle.set()
         self.on_calls_changed: Callable[[int], None] = lambda active: None
+        self._lag_watch: asyncio.Task[None] | None = None
 
     def check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -44,6 +46,11 @@ class Relay:
             if self.draining:  # the load balancer stops routing here; live calls go on
                 return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
             return connection.respond(HTTPStatus.OK, "ok\n")
+        if path == "/stats" and self._from_loopback(connection):
+            snapshot = json.dumps(self.deps.stats.snapshot(self.active)) + "\n"
+            if request.path.endswith("?reset"):
+                self.deps.stats.reset()
+            return connection.respond(HTTPStatus.OK, snapshot)
         if path != PATH:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         if self.draining:
@@ -53,6 +60,11 @@ class Relay:
             logger.warning("media stream refused: bad or missing X-Twilio-Signature")
             return connection.respond(HTTPStatus.FORBIDDEN, "invalid signature\n")
         return None
+
+    @staticmethod
+    def _from_loopback(connection: ServerConnection) -> bool:
+        peer = connection.remote_address
+        return bool(peer) and peer[0] in ("127.0.0.1", "::1")
 
     async def handle(self, ws: ServerConnection) -> None:
         self._count(+1)
@@ -82,10 +94,13 @@ class Relay:
 
     async def start(self, host: str, port: int) -> Relay:
         self.server = await serve(self.handle, host, port, process_request=self.check_request,
-                                  max_size=2**20, ping_interval=None)
+                                  max_size=2**20, ping_interval=None, compression=None)
+        self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
         return self
 
     async def stop(self) -> None:
+        if self._lag_watch is not None:
+            self._lag_watch.cancel()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()

@@ -27,6 +27,7 @@ from media_relay.call_control import CallControl
 from media_relay.playout import Playout
 from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SpeechToText, SttStream, TextToSpeech, Transcript
 from media_relay.records import CallContext, CallRecords
+from media_relay.stats import RelayStats
 from media_relay.templating import fill
 from media_relay.turns import TurnRunner
 from switchboard.logging import logger
@@ -56,6 +57,7 @@ class RelayDeps:
     vad_mode: int = 2
     # Told each answered turn's timing breakdown (benchmarks, metrics); must not block.
     on_turn: Callable[[dict[str, Any]], None] | None = None
+    stats: RelayStats = field(default_factory=RelayStats)
     limits: CallLimits = field(default_factory=CallLimits)
 
 
@@ -83,7 +85,7 @@ class CallSession:
         self.ctx: CallContext = ctx
         self.carrier_call_id: str = start.call_sid or ctx.call.get("carrierCallId", "")
         agent = ctx.agent
-        self.playout = Playout(self.ws.send, start.stream_sid)
+        self.playout = Playout(self.ws.send, start.stream_sid, stats=self.deps.stats)
         stt = await self.deps.stt.open_stream(language=agent.get("language", "en-US"))
         vad = VadController(FrameAnalyzer(self.deps.vad_mode),
                             start_ms=start_ms_for(agent.get("interruptionSensitivity", 0.5)),
@@ -118,6 +120,7 @@ class CallSession:
         async for raw in self.ws:
             msg = tp.parse(raw)
             if isinstance(msg, tp.Media):
+                self.deps.stats.frames_in += 1
                 await self._on_audio(codec.decode(msg.payload), stt, vad)
             elif isinstance(msg, tp.Mark):
                 self.playout.on_mark(msg.name)

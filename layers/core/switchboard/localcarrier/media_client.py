@@ -94,11 +94,11 @@ class MediaStreamClient:
         while True:
             frame = self.outgoing.popleft() if self.outgoing else SILENCE
             now = time.monotonic()
-            self.caller_frames.append((now, frame))
             chunk += 1
             await self._send({"event": "media", "streamSid": self.stream_sid, "media": {
                 "track": "inbound", "chunk": str(chunk), "timestamp": str(int((now - self.started_at) * 1000)),
                 "payload": base64.b64encode(frame).decode()}})
+            self.caller_frames.append((now, frame))  # once sent: what the relay was given
             deadline += FRAME / 8000
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 

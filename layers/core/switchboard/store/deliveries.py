@@ -52,16 +52,23 @@ class DeliveryRepo:
     def record(self, project_id: str, agent_id: str | None, event_type: str, channel: str | None, url: str,
                status: str, http_status: int | None, error_message: str | None, response_body: str | None,
                duration_ms: int, attempt_count: int = 1, message_id: str | None = None) -> dict[str, Any]:
-        """A delivery made in one go (voice turns, test sends)."""
-        started = self.start(project_id, agent_id=agent_id, event_type=event_type, channel=channel, url=url,
-                             message_id=message_id)
-        done = self.attempt(project_id, started["id"], ok=status == "success", http_status=http_status,
-                            error_message=error_message, response_body=response_body, duration_ms=duration_ms,
-                            next_retry_at=None)
-        if attempt_count != 1:
-            done = strip_keys(self.table.update(keys.project_pk(project_id), keys.delivery_sk(started["id"]),
-                                                set_={"attemptCount": attempt_count}))
-        return done
+        """A delivery made in one go (voice turns, test sends): one put and one totals update.
+
+        Voice turns record one per turn on the relay's hot path, so this skips the pending state.
+        """
+        now = self.clock()
+        delivery = {"id": new_id("dlv"), "messageId": message_id, "eventType": event_type, "channel": channel,
+                    "status": status, "httpStatus": http_status, "errorMessage": error_message,
+                    "responseBody": response_body, "attemptCount": attempt_count, "lastAttemptAt": iso(now),
+                    "nextRetryAt": None, "createdAt": iso(now), "agentId": agent_id, "url": url,
+                    "durationMs": duration_ms}
+        item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",
+                "ttl": int((now + timedelta(days=RETENTION_DAYS)).timestamp()), **delivery}
+        if agent_id:
+            item |= {"gsi1pk": keys.agent_index_pk(agent_id), "gsi1sk": keys.delivery_sk(delivery["id"])}
+        self.table.put(item)
+        self.table.update(keys.project_pk(project_id), TOTALS_SK, add={"total": 1, status: 1})
+        return delivery
 
     def get(self, project_id: str, delivery_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.project_pk(project_id), keys.delivery_sk(delivery_id))

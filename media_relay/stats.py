@@ -1,0 +1,68 @@
+"""What the relay measures about itself while it runs: outbound pacing, inbound load, event-loop lag.
+
+Cheap enough for every frame (a counter and a histogram bucket). Served as JSON at `/stats` to
+loopback clients only (the capacity benchmark reads it); the load balancer never routes there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+BUCKETS = 500  # 1 ms buckets; the last one holds everything from 499 ms up
+
+
+class Histogram:
+    def __init__(self) -> None:
+        self.counts = [0] * BUCKETS
+        self.n = 0
+        self.max_ms = 0.0
+
+    def add(self, ms: float) -> None:
+        self.counts[min(BUCKETS - 1, max(0, int(ms)))] += 1
+        self.n += 1
+        self.max_ms = max(self.max_ms, ms)
+
+    def percentile(self, p: float) -> float | None:
+        if not self.n:
+            return None
+        target, seen = p / 100 * self.n, 0
+        for ms, count in enumerate(self.counts):
+            seen += count
+            if seen >= target:
+                return float(ms + 1)  # upper edge of the bucket
+        return self.max_ms
+
+    def summary(self) -> dict[str, Any]:
+        return {"n": self.n, "p50": self.percentile(50), "p99": self.percentile(99), "max": round(self.max_ms, 2)}
+
+
+class RelayStats:
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.frames_in = 0
+        self.frames_out = 0
+        self.late_frames = 0  # sent after the far end needed it: the caller would have heard a gap
+        self.lateness = Histogram()  # how far behind its deadline clock a frame went out
+        self.loop_lag = Histogram()  # how late a 20 ms timer fired: the event loop's backlog
+        self.since = time.monotonic()
+
+    def frame_out(self, behind_s: float, lead_s: float) -> None:
+        self.frames_out += 1
+        self.lateness.add(max(0.0, behind_s) * 1000)
+        if behind_s > lead_s:
+            self.late_frames += 1
+
+    def snapshot(self, active_calls: int) -> dict[str, Any]:
+        return {"activeCalls": active_calls, "seconds": round(time.monotonic() - self.since, 3),
+                "framesIn": self.frames_in, "framesOut": self.frames_out, "lateFrames": self.late_frames,
+                "pacingLatenessMs": self.lateness.summary(), "loopLagMs": self.loop_lag.summary()}
+
+    async def watch_loop(self, interval_s: float = 0.02) -> None:
+        while True:
+            asked = time.monotonic()
+            await asyncio.sleep(interval_s)
+            self.loop_lag.add((time.monotonic() - asked - interval_s) * 1000)
