@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 
@@ -96,3 +98,15 @@ def test_delete_agent_reports_shape(api: httpx.Client) -> None:
     assert body["success"] is True and body["id"] == agent["id"] and body["name"] == "Gone"
     assert body["unassignedNumbers"] == []
     assert api.get(f"/v1/agents/{agent['id']}").status_code == 404
+
+
+def test_the_voice_list_follows_the_configured_speech_engine(api: httpx.Client, container: Any) -> None:
+    flite = {v["voiceId"] for v in api.get("/v1/agents/voices").json()["data"]}
+    assert "slt" in flite and "Joanna" not in flite
+    assert api.post("/v1/agents", json={"name": "x", "voice": "Joanna"}).status_code == 400
+    container.settings.tts_provider = "polly"
+    polly = api.get("/v1/agents/voices").json()["data"]
+    assert {"Joanna", "Matthew"} <= {v["voiceId"] for v in polly} and "slt" not in {v["voiceId"] for v in polly}
+    assert all(v["provider"] == "polly" for v in polly)
+    created = api.post("/v1/agents", json={"name": "x", "voice": "Joanna"})
+    assert created.status_code == 201 and created.json()["voice"] == "Joanna"
