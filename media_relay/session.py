@@ -175,6 +175,8 @@ class CallSession:
     # -- turns ------------------------------------------------------------------------------------
     async def _collect(self, stt: SttStream) -> None:
         async for transcript in stt.results():
+            if not transcript.is_final:
+                continue  # partials (streaming engines) only refine; a turn starts on a final transcript
             if transcript.text.strip():
                 self.utterances.put_nowait((transcript, self.speech_ended_at, self.flushed_at))
             else:

@@ -1,0 +1,190 @@
+"""Amazon Transcribe streaming on `aws-sdk-transcribe-streaming` (the relay's "transcribe" provider).
+
+The successor of `amazon-transcribe`: it idles at near-zero CPU while a stream is open, where the
+old package spins a core (docs/aws-speech.md). Its default aiohttp transport cannot stream both
+ways, so it runs on smithy's awscrt transport, which this module subclasses to share one CRT
+event-loop thread and one TLS context (optionally trusting a given CA file) between calls. AWS
+allows one stream per HTTP/2 session, so every stream gets its own client and connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aws_sdk_transcribe_streaming.client import AsyncTranscribeStreamingClient
+from aws_sdk_transcribe_streaming.config import AsyncTranscribeStreamingConfig
+from aws_sdk_transcribe_streaming.models import (
+    AudioEvent,
+    AudioStreamAudioEvent,
+    Result,
+    ServiceError,
+    StartStreamTranscriptionInput,
+    TranscriptResultStreamTranscriptEvent,
+)
+from awscrt import io as crt_io
+from smithy_http.aio.crt import AWSCRTHTTPClient
+
+from media_relay.ports import SAMPLE_RATE
+from media_relay.stt.transcribe_stream import Segment, ServiceFault, TranscribeOptions, TranscribeStream
+
+RETRYABLE = frozenset({"LimitExceededException", "ServiceUnavailableException", "InternalFailureException"})
+
+
+def as_fault(exc: BaseException) -> ServiceFault:
+    """Map what the SDK raised: modelled service errors keep their name; transport failures are retryable."""
+    if isinstance(exc, ServiceFault):
+        return exc
+    name = type(exc).__name__
+    if isinstance(exc, ServiceError):
+        return ServiceFault(name, exc.message or str(exc), retryable=name in RETRYABLE)
+    return ServiceFault(name, str(exc) or "the connection failed", retryable=True)
+
+
+def to_segment(result: Result) -> Segment:
+    alternative = result.alternatives[0] if result.alternatives else None
+    items = (alternative.items or []) if alternative else []
+    confidences = tuple(i.confidence for i in items if i.confidence is not None and i.type != "punctuation")
+    return Segment(result.result_id or "", result.is_partial, (alternative.transcript or "") if alternative else "",
+                   result.start_time, result.end_time, confidences)
+
+
+async def _close(client: AsyncTranscribeStreamingClient, stream: Any) -> None:
+    """Tear a stream down in any state: drop input nobody will read, then close the client.
+
+    `input_stream.close()` would wait for the buffered input to be read, which never happens on a
+    stream that failed or never connected; so the publisher's buffer (smithy's AsyncBytesProvider,
+    private) is closed without flushing. That also ends awscrt's request-body task.
+    """
+    _retrieve_body_writer_errors()
+    provider = getattr(getattr(stream, "input_stream", None), "_writer", None)
+    with contextlib.suppress(Exception):
+        if provider is not None:
+            await provider.close(flush=False)
+    with contextlib.suppress(Exception):
+        await client.close()
+
+
+def _retrieve_body_writer_errors() -> None:
+    """awscrt's request-body task fails when the server ended the stream first (a 400, an exception frame).
+
+    Nothing awaits that task, so asyncio would log "exception was never retrieved"; the failure
+    itself has already surfaced through the response. (Only pending tasks are listed: call this
+    before ending the input.)
+    """
+    for task in asyncio.all_tasks():
+        if getattr(task.get_coro(), "__qualname__", "").endswith("._set_request_body_generator"):
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+class _CrtLoop:
+    """One awscrt event-loop thread for every call (smithy's default makes one per client)."""
+
+    def __init__(self) -> None:
+        group = crt_io.EventLoopGroup(1)
+        self.bootstrap = crt_io.ClientBootstrap(group, crt_io.DefaultHostResolver(group))
+
+
+class CrtTransport(AWSCRTHTTPClient):
+    """smithy's awscrt transport with a shared CRT loop, a shared TLS context and a connect timeout."""
+
+    def __init__(self, loop: _CrtLoop, tls: crt_io.ClientTlsContext, connect_timeout_ms: int) -> None:
+        super().__init__(eventloop=loop)  # type: ignore[arg-type]
+        self._tls_ctx = tls
+        self._socket_options.connect_timeout_ms = connect_timeout_ms
+
+
+class SdkConnection:
+    """One stream: its own client (and so its own HTTP/2 connection)."""
+
+    def __init__(self, client: AsyncTranscribeStreamingClient, stream: Any, output: Any) -> None:
+        self.client, self.stream, self.output = client, stream, output
+
+    async def send(self, pcm: bytes) -> None:
+        try:
+            await self.stream.input_stream.send(AudioStreamAudioEvent(value=AudioEvent(audio_chunk=pcm)))
+        except Exception as exc:
+            raise as_fault(exc) from exc
+
+    async def end(self) -> None:
+        await self.stream.input_stream.close()
+
+    async def segments(self) -> AsyncIterator[Segment]:
+        try:
+            async for event in self.output:
+                if isinstance(event, TranscriptResultStreamTranscriptEvent):
+                    transcript = event.value.transcript
+                    for result in (transcript.results or []) if transcript else []:
+                        yield to_segment(result)
+                elif isinstance(getattr(event, "value", None), Exception):  # an exception frame as a union member
+                    raise as_fault(event.value)
+        except Exception as exc:
+            raise as_fault(exc) from exc
+
+    async def close(self) -> None:
+        await _close(self.client, self.stream)
+
+
+class TranscribeSdkStt:
+    """`SpeechToText` on Amazon Transcribe streaming; credentials from the default chain."""
+
+    name = "transcribe"
+
+    def __init__(self, *, region: str | None = None, endpoint: str | None = None, ca_file: str | None = None,
+                 options: TranscribeOptions | None = None) -> None:
+        self.region, self.endpoint = region, endpoint
+        self.options = options or TranscribeOptions()
+        tls_options = crt_io.TlsContextOptions()
+        if ca_file:
+            tls_options.override_default_trust_store_from_path(None, ca_file)
+        self._transport_args = (_CrtLoop(), crt_io.ClientTlsContext(tls_options),
+                                max(1, int(self.options.connect_timeout_s * 1000)))
+        self._config: AsyncTranscribeStreamingConfig | None = None
+
+    async def _base_config(self) -> AsyncTranscribeStreamingConfig:
+        """Resolved once (environment, profile files): region, endpoint and credential settings."""
+        if self._config is None:
+            overrides: dict[str, Any] = {"transport": CrtTransport(*self._transport_args)}
+            if self.region:
+                overrides["region"] = self.region
+            if self.endpoint:
+                overrides["endpoint_uri"] = self.endpoint
+            try:
+                self._config = await AsyncTranscribeStreamingConfig.resolve(**overrides)
+            except Exception as exc:
+                raise ServiceFault("ConfigurationError", f"{exc} (set AWS_REGION)", retryable=False) from exc
+        return self._config
+
+    def _own_transport(self, config: AsyncTranscribeStreamingConfig) -> None:
+        """Client plugin: a transport (so an HTTP/2 connection) of its own for every client.
+
+        The SDK's config copy shares the transport, so clients built from one resolved config would
+        multiplex their streams on one connection, and closing one client would close them all.
+        """
+        config.transport = CrtTransport(*self._transport_args)
+
+    async def connect(self, options: TranscribeOptions) -> SdkConnection:
+        client = AsyncTranscribeStreamingClient(config=await self._base_config(), plugins=[self._own_transport])
+        request = StartStreamTranscriptionInput(
+            language_code=options.language, media_sample_rate_hertz=options.sample_rate, media_encoding="pcm",
+            enable_partial_results_stabilization=options.stability is not None,
+            partial_results_stability=options.stability)
+        stream = None
+        try:
+            stream = await client.start_stream_transcription(request)
+            _, output = await stream.await_output()
+        except BaseException as exc:
+            await _close(client, stream)
+            if isinstance(exc, Exception):
+                raise as_fault(exc) from exc
+            raise
+        return SdkConnection(client, stream, output)
+
+    async def open_stream(self, *, language: str, sample_rate: int = SAMPLE_RATE) -> TranscribeStream:
+        options = dataclasses.replace(self.options, language=language, sample_rate=sample_rate)
+        stream = TranscribeStream(self.connect, options)
+        await stream.start()
+        return stream
