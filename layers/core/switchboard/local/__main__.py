@@ -127,6 +127,7 @@ def main() -> int:
             "relayUrl": os.environ["SWITCHBOARD_RELAY_URL"],
             "voiceWebhookUrl": f"http://{HOST}:{ports.api}/telephony/twilio/voice",
             "statusCallbackUrl": f"http://{HOST}:{ports.api}/telephony/twilio/status",
+            "smsWebhookUrl": f"http://{HOST}:{ports.api}/telephony/twilio/sms",
             "twilioApiBase": os.environ["SWITCHBOARD_TWILIO_API_BASE"],
             "twilioAccountSid": identity["twilioAccountSid"],
             "twilioAuthToken": identity["twilioAuthToken"],

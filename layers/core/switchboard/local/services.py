@@ -25,17 +25,17 @@ class Every(threading.Thread):
 
     def __init__(self, seconds: float, job: Any, name: str) -> None:
         super().__init__(name=name, daemon=True)
-        self.seconds, self.job, self._stop = seconds, job, threading.Event()
+        self.seconds, self.job, self._halt = seconds, job, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self.seconds):
+        while not self._halt.wait(self.seconds):
             try:
                 self.job()
             except Exception:
                 logger.exception("local scheduled job failed", extra={"job": self.name})
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
 
 def background_tasks(c: Container) -> list[Stoppable]:

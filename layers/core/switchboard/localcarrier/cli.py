@@ -3,8 +3,11 @@
     python -m switchboard.localcarrier.cli call --to +14155550100 \\
         --say "Hi, I would like to check the status of my order." --say "Thank you, goodbye." --out call.wav
 
+    python -m switchboard.localcarrier.cli text --to +14155550100 --body "Are you open today?" --wait 10
+
 It reads `.switchboard/local.json` (written by `make dev`) and plays the carrier exactly as
-Twilio would: a signed voice webhook, then the Media Stream to the relay.
+Twilio would: a signed voice webhook, then the Media Stream to the relay; for a text, a signed
+SMS webhook, then the agent's replies as the local carrier receives them.
 """
 
 from __future__ import annotations
@@ -112,6 +115,57 @@ async def call(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _replies(http: httpx.AsyncClient, account_api: str, auth: tuple[str, str], phone: str,
+                   number: str) -> list[dict[str, Any]]:
+    """Texts the local carrier holds from `number` to `phone`, oldest first."""
+    resp = await http.get(f"{account_api}/Messages.json", params={"To": phone, "From": number}, auth=auth)
+    resp.raise_for_status()
+    return list(reversed(resp.json().get("messages", [])))
+
+
+async def text(args: argparse.Namespace) -> int:
+    """Text a local number as a phone would, then show what the agent texts back within --wait seconds."""
+    from switchboard.localcarrier.sms import inbound_form, send_inbound_sms
+
+    cfg = json.loads(Path(args.config).read_text())
+    sms_url = cfg.get("smsWebhookUrl") or cfg["apiUrl"].rstrip("/") + "/telephony/twilio/sms"
+    account_api = f"{cfg['twilioApiBase']}/2010-04-01/Accounts/{cfg['twilioAccountSid']}"
+    auth = (cfg["twilioAccountSid"], cfg["twilioAuthToken"])
+    async with httpx.AsyncClient(timeout=20) as http:
+        try:
+            seen = {m["sid"] for m in await _replies(http, account_api, auth, args.from_number, args.to)}
+            form = inbound_form(account_sid=cfg["twilioAccountSid"], from_=args.from_number, to=args.to,
+                                body=args.body)
+            print(f"{args.from_number} -> {args.to}: {args.body}")
+            resp = await send_inbound_sms(http, sms_url, form, cfg["twilioAuthToken"])
+            if resp.status_code != 200:
+                print(f"The platform refused the text (HTTP {resp.status_code}): {resp.text}", file=sys.stderr)
+                return 1
+            replies = await _watch_replies(http, account_api, auth, args, seen)
+        except httpx.HTTPError as exc:
+            print(f"Could not reach the local stack ({exc}); is `make dev` running?", file=sys.stderr)
+            return 1
+    if not replies:
+        print(f"No reply within {args.wait:g} s.")
+    return 0
+
+
+async def _watch_replies(http: httpx.AsyncClient, account_api: str, auth: tuple[str, str],
+                         args: argparse.Namespace, seen: set[str]) -> int:
+    """Print each new text to the phone as it shows up at the carrier; returns how many arrived."""
+    loop = asyncio.get_running_loop()
+    deadline, count = loop.time() + args.wait, 0
+    while loop.time() < deadline:
+        await asyncio.sleep(min(0.25, max(0.0, deadline - loop.time())))
+        for m in await _replies(http, account_api, auth, args.from_number, args.to):
+            if m["sid"] not in seen:
+                seen.add(m["sid"])
+                count += 1
+                print(f"{m['from']} -> {m['to']}: {m['body']}")
+                sys.stdout.flush()
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="switchboard.localcarrier.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -124,8 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     dial.add_argument("--voice", default="rms", help="flite voice for --say (rms is recognised best)")
     dial.add_argument("--out", help="save both sides of the call to this WAV")
     dial.add_argument("--config", default=".switchboard/local.json")
+    sms = sub.add_parser("text", help="text one of the local numbers and print the agent's replies")
+    sms.add_argument("--to", required=True, help="the number to text (E.164)")
+    sms.add_argument("--body", required=True, help="the text to send")
+    sms.add_argument("--from", dest="from_number", default="+14155550123", help="the phone's number")
+    sms.add_argument("--wait", type=float, default=10.0, help="seconds to wait for replies (default 10)")
+    sms.add_argument("--config", default=".switchboard/local.json")
     args = parser.parse_args(argv)
-    return asyncio.run(call(args))
+    return asyncio.run(call(args) if args.command == "call" else text(args))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import BackgroundTasks, FastAPI, Request
 
+from switchboard.localcarrier import sms
 from switchboard.localcarrier.errors import TwilioError, not_found
 from switchboard.localcarrier.state import CarrierState, rfc2822, sid
 from switchboard.localcarrier.validation import check_to, require
@@ -118,12 +119,13 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
         return _public(call)
 
     @app.post(base + "/Messages.json", status_code=201)
-    async def send(request: Request) -> dict[str, Any]:
+    async def send(request: Request, background: BackgroundTasks) -> dict[str, Any]:
         form = await read_form(request)
         to = require(form, "To", 21604, "A 'To' phone number is required")
         from_ = require(form, "From", 21603, "A 'From' phone number is required")
         check_to(to)
         _owned_from(state, from_, 21606)
+        sms.check_deliverable(to)
         body, media = (form.get("Body") or [""])[-1], form.get("MediaUrl", [])
         if not body and not media:
             raise TwilioError(400, 21602, "Message body is required")
@@ -131,13 +133,29 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
             raise TwilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit")
         message = {"sid": sid("SM"), "account_sid": account_sid, "to": to, "from": from_, "body": body,
                    "status": "queued", "direction": "outbound-api", "num_segments": str(1 + len(body) // 160),
-                   "num_media": str(len(media)), "error_code": None, "error_message": None,
-                   "date_created": rfc2822(), "date_sent": None, "price": None,
+                   "num_media": str(len(media)), "media_urls": media, "error_code": None, "error_message": None,
+                   "date_created": rfc2822(), "date_sent": None, "price": None, "api_version": "2010-04-01",
                    "status_callback": (form.get("StatusCallback") or [None])[-1]}
         message["uri"] = f"{base}/Messages/{message['sid']}.json"
         with state.lock:
             state.messages[message["sid"]] = message
-        return message
+        # Delivery and status callbacks follow the 201, as with Twilio.
+        background.add_task(sms.deliver, state, message, account_sid=account_sid,
+                            auth_token=sms.request_token(request))
+        return dict(message)
+
+    @app.get(base + "/Messages.json")
+    def list_messages(To: str | None = None, From: str | None = None) -> dict[str, Any]:
+        return {"messages": sms.listing(state, To, From), "uri": f"{base}/Messages.json", "page": 0,
+                "page_size": 50, "next_page_uri": None}
+
+    @app.get(base + "/Messages/{message_sid}.json")
+    def get_message(message_sid: str) -> dict[str, Any]:
+        with state.lock:
+            message = state.messages.get(message_sid)
+            if message is None:
+                raise not_found(f"Messages/{message_sid}")
+            return dict(message)
 
 
 def _public(call: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 A conversation is found or created through a uniqueness item written with
 `attribute_not_exists`; its activity order lives on gsi1 (CONVS#<project>, lastMessageAt),
 an agent's conversations on gsi2 (AGENTCONV#<agent>), a number's messages on gsi2 too.
+A carrier message id (Twilio's MessageSid) maps to our message through a marker item, which
+also makes a repeated inbound webhook a no-op.
 """
 
 from __future__ import annotations
@@ -12,17 +14,26 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.clock import Clock, iso, parse_iso, utcnow
-from switchboard.errors import NotFound
+from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id, time_part
 from switchboard.store import keys
-from switchboard.store.dynamo import Table, is_conditional_failure, put_op, strip_keys
+from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys, update_op
 from switchboard.store.pages import page
 
 PREVIEW_CHARS = 100
+# Bookkeeping kept on a stored message but never shown to API users or webhooks.
+INTERNAL_FIELDS = frozenset({"projectId", "carrierMessageId", "statusRank", "sentEventAt"})
 
 
 def agent_conversations_pk(agent_id: str) -> str:
     return f"AGENTCONV#{agent_id}"
+
+
+def carrier_message_pk(carrier_message_id: str) -> str:
+    return f"CARRIERMSG#{carrier_message_id}"
+
+
+CARRIER_MESSAGE_SK = "CARRIERMSG"
 
 
 def _missing(conversation_id: str) -> NotFound:
@@ -31,7 +42,7 @@ def _missing(conversation_id: str) -> NotFound:
 
 def message_view(item: dict[str, Any]) -> dict[str, Any]:
     """A message with both spellings of its parties (published schema and api.md)."""
-    m = strip_keys(item)
+    m = {k: v for k, v in strip_keys(item).items() if k not in INTERNAL_FIELDS}
     return {**m, "from_": m["fromNumber"], "to": m["toNumber"]}
 
 
@@ -48,8 +59,9 @@ class ConversationRepo:
             return self.get(project_id, existing["conversationId"])
         now = iso(self.clock())
         conv = {"id": new_id("conv"), "agentId": agent_id, "phoneNumberId": number["id"],
-                "phoneNumber": number["phoneNumber"], "participant": participant, "messageCount": 0,
-                "lastMessageAt": now, "lastMessagePreview": "", "metadata": None, "createdAt": now}
+                "phoneNumber": number["phoneNumber"], "participant": participant, "channel": "sms",
+                "messageCount": 0, "lastMessageAt": now, "lastMessagePreview": "", "metadata": None,
+                "createdAt": now}
         item = {"pk": keys.project_pk(project_id), "sk": keys.conversation_sk(conv["id"]), "kind": "conversation",
                 "gsi1pk": keys.conversation_list_pk(project_id), "gsi1sk": f"{now}#{conv['id']}", **conv}
         if agent_id:
@@ -65,29 +77,119 @@ class ConversationRepo:
 
     def record_message(self, project_id: str, *, number: dict[str, Any], participant: str, agent_id: str | None,
                        direction: str, body: str, status: str, carrier_message_id: str | None = None,
-                       media_url: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Store a message in its conversation and bump the conversation's activity atomically."""
+                       media_url: str | None = None, media_urls: list[str] | None = None,
+                       message_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Store a message and bump its conversation in one transaction.
+
+        With `carrier_message_id`, a message already recorded under that id raises Conflict and
+        nothing is written (carriers repeat webhooks).
+        """
         conv = self.find_or_create(project_id, number, participant, agent_id)
         now = iso(self.clock())
         ours, theirs = number["phoneNumber"], participant
-        message = {"id": new_id("msg"), "fromNumber": theirs if direction == "inbound" else ours,
+        media = media_urls or ([media_url] if media_url else [])
+        message = {"id": message_id or new_id("msg"), "fromNumber": theirs if direction == "inbound" else ours,
                    "toNumber": ours if direction == "inbound" else theirs, "body": body, "direction": direction,
                    "channel": "sms", "status": status, "receivedAt": now, "conversationId": conv["id"],
-                   "numberId": number["id"], "agentId": agent_id, "mediaUrl": media_url,
-                   "carrierMessageId": carrier_message_id, "failureReason": None}
-        self.table.put({"pk": keys.conversation_pk(conv["id"]), "sk": keys.message_sk(message["id"]),
-                        "kind": "message", "projectId": project_id, "gsi2pk": keys.number_index_pk(number["id"]),
-                        "gsi2sk": keys.message_sk(message["id"]), **message})
-        changes = {"lastMessageAt": now, "lastMessagePreview": body[:PREVIEW_CHARS], "gsi1sk": f"{now}#{conv['id']}"}
-        if conv.get("agentId"):
-            changes["gsi2sk"] = f"{now}#{conv['id']}"
-        updated = self.table.update(keys.project_pk(project_id), keys.conversation_sk(conv["id"]),
-                                    set_=changes, add={"messageCount": 1})
-        return message_view(message), strip_keys(updated)
+                   "numberId": number["id"], "agentId": agent_id, "mediaUrl": media[0] if media else None,
+                   "mediaUrls": media, "failureReason": None, "errorCode": None}
+        item = {"pk": keys.conversation_pk(conv["id"]), "sk": keys.message_sk(message["id"]), "kind": "message",
+                "projectId": project_id, "gsi2pk": keys.number_index_pk(number["id"]),
+                "gsi2sk": keys.message_sk(message["id"]), **message}
+        ops = []
+        if carrier_message_id:
+            item["carrierMessageId"] = carrier_message_id
+            ops.append(put_op(self._carrier_marker(project_id, conv["id"], message["id"], carrier_message_id),
+                              new=True))
+        ops += [put_op(item, new=True), self._bump(project_id, conv, agent_id, now, body)]
+        try:
+            self.table.transact(ops)
+        except ClientError as exc:
+            if carrier_message_id and is_conditional_failure(exc):
+                raise Conflict(f"Carrier message {carrier_message_id} is already recorded.") from exc
+            raise
+        return message_view(item), self.get(project_id, conv["id"], consistent=True)
 
-    def get(self, project_id: str, conversation_id: str) -> dict[str, Any]:
-        item = self.table.get(keys.project_pk(project_id), keys.conversation_sk(conversation_id))
-        if item is None:
+    def _bump(self, project_id: str, conv: dict[str, Any], agent_id: str | None, now: str,
+              body: str) -> dict[str, Any]:
+        """The conversation's activity update; a number handed to another agent moves the thread too."""
+        changes: dict[str, Any] = {"lastMessageAt": now, "lastMessagePreview": body[:PREVIEW_CHARS],
+                                   "gsi1sk": f"{now}#{conv['id']}"}
+        owner = agent_id or conv.get("agentId")
+        if agent_id and agent_id != conv.get("agentId"):
+            changes |= {"agentId": agent_id, "gsi2pk": agent_conversations_pk(agent_id)}
+        if owner:
+            changes["gsi2sk"] = f"{now}#{conv['id']}"
+        return update_op(keys.project_pk(project_id), keys.conversation_sk(conv["id"]), set_=changes,
+                         add={"messageCount": 1})
+
+    @staticmethod
+    def _carrier_marker(project_id: str, conversation_id: str, message_id: str, carrier_id: str) -> dict[str, Any]:
+        return {"pk": carrier_message_pk(carrier_id), "sk": CARRIER_MESSAGE_SK, "kind": "carriermsg",
+                "projectId": project_id, "conversationId": conversation_id, "messageId": message_id}
+
+    def set_carrier_id(self, project_id: str, conversation_id: str, message_id: str, carrier_id: str) -> None:
+        """Remember the carrier's id of a sent message (status callbacks may also name it)."""
+        marker = self._carrier_marker(project_id, conversation_id, message_id, carrier_id)
+        self.table.transact([
+            put_op(marker),
+            update_op(keys.conversation_pk(conversation_id), keys.message_sk(message_id),
+                      set_={"carrierMessageId": carrier_id}),
+        ])
+
+    def by_carrier_id(self, carrier_id: str) -> dict[str, Any] | None:
+        """{projectId, conversationId, messageId} of the message the carrier calls `carrier_id`."""
+        return self.table.get(carrier_message_pk(carrier_id), CARRIER_MESSAGE_SK) if carrier_id else None
+
+    def get_message(self, conversation_id: str, message_id: str) -> dict[str, Any] | None:
+        """The stored message, bookkeeping included (callers render it with `message_view`)."""
+        item = self.table.get(keys.conversation_pk(conversation_id), keys.message_sk(message_id), consistent=True)
+        return strip_keys(item) if item else None
+
+    def advance_message(self, conversation_id: str, message_id: str, changes: dict[str, Any],
+                        rank: int) -> dict[str, Any] | None:
+        """Apply a status change only if it moves the message forward (`rank` above the stored one).
+
+        Returns the updated message, or None for a late, repeated or backward change.
+        """
+        expr = Expr()
+        rank_name = expr.name("statusRank")
+        cond = (f"attribute_exists(pk) AND (attribute_not_exists({rank_name}) OR "
+                f"{rank_name} < {expr.value(rank)})")
+        try:
+            item = self.table.update(keys.conversation_pk(conversation_id), keys.message_sk(message_id),
+                                     set_={**changes, "statusRank": rank}, condition=cond, expr=expr)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return strip_keys(item)
+
+    def claim_sent_event(self, conversation_id: str, message_id: str) -> bool:
+        """True exactly once per message: whoever claims it emits `message.sent`."""
+        expr = Expr()
+        cond = f"attribute_not_exists({expr.name('sentEventAt')})"
+        try:
+            self.table.update(keys.conversation_pk(conversation_id), keys.message_sk(message_id),
+                              set_={"sentEventAt": iso(self.clock())}, condition=cond, expr=expr)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def recent(self, conversation_id: str, limit: int, exclude_id: str | None = None) -> list[dict[str, Any]]:
+        """The last `limit` messages of a conversation, oldest first, without `exclude_id`."""
+        if limit <= 0:
+            return []
+        items = self.table.query(keys.conversation_pk(conversation_id), prefix="MSG#", limit=limit + 1)
+        kept = [message_view(i) for i in items if i["id"] != exclude_id][:limit]
+        return list(reversed(kept))
+
+    def get(self, project_id: str, conversation_id: str, *, consistent: bool = False) -> dict[str, Any]:
+        item = self.table.get(keys.project_pk(project_id), keys.conversation_sk(conversation_id),
+                              consistent=consistent)
+        if item is None or item.get("kind") != "conversation":
             raise _missing(conversation_id)
         return strip_keys(item)
 

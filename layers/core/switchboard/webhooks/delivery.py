@@ -33,6 +33,7 @@ def process_message(c: Container, message: dict[str, Any]) -> str:
                                          channel=message.get("channel"), url=hook["url"])["id"]
     payload = envelope(message["event"], message["data"], at=parse_iso(message["occurredAt"]), agent_id=agent_id,
                        channel=message.get("channel"))
+    payload |= message.get("extra") or {}
     result = c.webhook_sender.send(hook["url"], hook["secret"], payload, delivery_id, hook["timeout"])
     attempt = int(message.get("attempt", 0)) + 1
     settings = c.settings

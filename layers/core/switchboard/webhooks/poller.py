@@ -49,7 +49,7 @@ class DeliveryPoller(threading.Thread):
     def __init__(self, sqs: Any, queue_url: str, handler: Any, wait_seconds: int = 1) -> None:
         super().__init__(name="delivery-poller", daemon=True)
         self.sqs, self.queue_url, self.handler, self.wait_seconds = sqs, queue_url, handler, wait_seconds
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
 
@@ -77,12 +77,12 @@ class DeliveryPoller(threading.Thread):
         return len(messages)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self.poll_once()
             except Exception:
                 logger.exception("delivery poller error")
-                self._stop.wait(1)
+                self._halt.wait(1)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()

@@ -14,10 +14,16 @@ class SqsEventQueue:
         self.queue_url = queue_url
 
     def publish(self, project_id: str, event_type: str, data: dict[str, Any], agent_id: str | None = None,
-                channel: str | None = None) -> None:
-        """Enqueue an event; its delivery (signing, POST, retries) happens in functions/deliveries."""
-        self.send({"projectId": project_id, "agentId": agent_id, "event": event_type, "channel": channel,
-                   "data": data, "occurredAt": iso(utcnow()), "attempt": 0, "deliveryId": None})
+                channel: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        """Enqueue an event; its delivery (signing, POST, retries) happens in functions/deliveries.
+
+        `extra` holds envelope fields beyond the shared ones (an SMS agent.message's `recentHistory`).
+        """
+        message = {"projectId": project_id, "agentId": agent_id, "event": event_type, "channel": channel,
+                   "data": data, "occurredAt": iso(utcnow()), "attempt": 0, "deliveryId": None}
+        if extra:
+            message["extra"] = extra
+        self.send(message)
 
     def send(self, message: dict[str, Any], delay_seconds: int = 0, queue_url: str | None = None) -> None:
         url = queue_url or self.queue_url

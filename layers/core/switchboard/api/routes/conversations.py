@@ -11,10 +11,11 @@ from switchboard.api.routes.pagination import Limit, Offset
 from switchboard.clock import parse_iso
 from switchboard.errors import InvalidInput
 from switchboard.models.common import RequestModel
-from switchboard.models.message import Conversation, ConversationDetail, ConversationList, MessagePage
+from switchboard.models.message import ConversationDetail, ConversationList, MessagePage
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 MessageLimit = Annotated[int, Query(ge=1, le=200)]
+DEFAULT_MESSAGES = 50
 
 
 class ConversationUpdate(RequestModel):
@@ -41,7 +42,7 @@ def list_conversations(ctx: CtxDep, limit: Limit = 20, offset: Offset = 0) -> di
 def get_conversation(conversation_id: str, ctx: CtxDep, messageLimit: MessageLimit | None = None,
                      message_limit: MessageLimit | None = None) -> dict[str, Any]:
     conv = ctx.c.conversations.get(ctx.project_id, conversation_id)
-    messages, _ = ctx.c.conversations.messages(conversation_id, messageLimit or message_limit or 50)
+    messages, _ = ctx.c.conversations.messages(conversation_id, messageLimit or message_limit or DEFAULT_MESSAGES)
     return {**conv, "messages": messages}
 
 
@@ -54,6 +55,9 @@ def list_messages(conversation_id: str, ctx: CtxDep, limit: MessageLimit = 50, b
     return {"data": items, "hasMore": has_more}
 
 
-@router.patch("/{conversation_id}", response_model=Conversation)
+@router.patch("/{conversation_id}", response_model=ConversationDetail)
 def update_conversation(conversation_id: str, body: ConversationUpdate, ctx: CtxDep) -> dict[str, Any]:
-    return ctx.c.conversations.update_metadata(ctx.project_id, conversation_id, body.metadata)
+    """Only `metadata` changes (`group_name` is for iMessage groups, which SMS has not)."""
+    conv = ctx.c.conversations.update_metadata(ctx.project_id, conversation_id, body.metadata)
+    messages, _ = ctx.c.conversations.messages(conversation_id, DEFAULT_MESSAGES)
+    return {**conv, "messages": messages}
