@@ -24,6 +24,10 @@ from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
 from media_relay.audio.vad import FrameAnalyzer, VadController, start_ms_for
 from media_relay.call_control import CallControl
+from media_relay.llm.config import LlmSettings
+from media_relay.llm.factory import build_language_model
+from media_relay.llm.port import LanguageModel
+from media_relay.llm.unavailable import UnavailableModel
 from media_relay.playout import Playout
 from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SpeechToText, SttStream, TextToSpeech, Transcript
 from media_relay.records import CallContext, CallRecords
@@ -58,6 +62,25 @@ class RelayDeps:
     # Told each answered turn's timing breakdown (benchmarks, metrics); must not block.
     on_turn: Callable[[dict[str, Any]], None] | None = None
     stats: RelayStats = field(default_factory=RelayStats)
+    # Hosted mode's language model, built on first use (a missing model costs hosted calls, not the relay).
+    llm_factory: Callable[[], LanguageModel] | None = None
+    _llm: LanguageModel | None = None
+    _llm_settings: LlmSettings | None = None
+
+    def llm_settings(self) -> LlmSettings:
+        if self._llm_settings is None:
+            self._llm_settings = LlmSettings()
+        return self._llm_settings
+
+    def language_model(self) -> LanguageModel:
+        if self._llm is None:
+            try:
+                self._llm = (self.llm_factory or (lambda: build_language_model(self.llm_settings(),
+                                                                                http=self.http)))()
+            except Exception as exc:
+                logger.exception("no language model for hosted calls")
+                return UnavailableModel(str(exc))
+        return self._llm
     limits: CallLimits = field(default_factory=CallLimits)
 
 

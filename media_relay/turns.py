@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from media_relay.audio import dtmf
+from media_relay.hosted import HostedResponder
 from media_relay.playout import Playout, Segment
 from media_relay.ports import Transcript
 from media_relay.reply import ReplyChunk, parse_chunk
@@ -86,6 +88,12 @@ class TurnRunner:
         self.last_latency: dict[str, int | None] | None = None
         self.last_interruption: dict[str, str] | None = None
         self.current: Turn | None = None
+        # Hosted mode: the agent's language model answers instead of a webhook.
+        self.hosted: HostedResponder | None = None
+        if (ctx.call.get("voiceMode") or ctx.agent.get("voiceMode")) == "hosted":
+            self.hosted = HostedResponder.for_call(
+                ctx.call, ctx.agent, model=deps.language_model(), settings=deps.llm_settings(), http=deps.http,
+                signing_secret=(ctx.webhook or {}).get("secret"))
 
     # -- speaking ---------------------------------------------------------------------------------
     async def speak(self, text: str, turn: Turn) -> None:
@@ -123,6 +131,8 @@ class TurnRunner:
         """An agent-initiated line (greeting, goodbye): a turn with an empty transcript."""
         turn = self.current = Turn(new_id("tr"))
         try:
+            if self.hosted is not None:
+                self.hosted.add_agent_line(text)
             await self.speak(text, turn)
             await self._until_heard(turn)
             turn.completed = True
@@ -151,19 +161,10 @@ class TurnRunner:
     async def answer(self, transcript: Transcript, speech_ended_at: float | None,
                      flushed_at: float | None = None) -> None:
         turn = self.current = Turn(new_id("tr"), transcript, speech_ended_at, flushed_at, time.monotonic())
-        payload = self.payload(transcript, turn.id)
-        if transcript.text:
-            self._remember(transcript.text, "inbound")
         action: tuple[str, str | None] | None = None
         try:
-            hook = self.ctx.webhook
-            turn.exchange = Exchange()
-            if hook is None:
-                turn.exchange.error = "No webhook is set for this agent or project."
-            else:
-                async for obj in respond(self.deps.http, hook["url"], hook["secret"], float(hook["timeout"]),
-                                         payload, turn.exchange):
-                    chunk = parse_chunk(obj)
+            async with aclosing(self._replies(transcript, turn)) as replies:
+                async for chunk in replies:
                     turn.problems += chunk.problems
                     if turn.first_object_at is None and (chunk.text or chunk.digits):
                         turn.first_object_at = time.monotonic()
@@ -179,6 +180,31 @@ class TurnRunner:
             await asyncio.shield(self._finish(turn))
         if action and self.on_action is not None:
             await self.on_action(*action)
+
+    async def _replies(self, transcript: Transcript, turn: Turn) -> AsyncGenerator[ReplyChunk, None]:
+        """The answer to one caller turn, chunk by chunk: from the agent's webhook, or its own model."""
+        if self.hosted is not None:
+            digits, self.digits = self.digits or None, ""
+            interrupted, self.last_interruption = self.last_interruption, None
+            if transcript.text:
+                self._remember(transcript.text, "inbound")
+            turn.exchange = Exchange(started=time.monotonic())  # latency only: no delivery for a model turn
+            async with aclosing(self.hosted.respond(transcript.text, digits=digits, interrupted=interrupted)) as out:
+                async for chunk in out:
+                    turn.exchange.first_byte = turn.exchange.first_byte or time.monotonic()
+                    yield chunk
+            return
+        payload = self.payload(transcript, turn.id)
+        if transcript.text:
+            self._remember(transcript.text, "inbound")
+        hook = self.ctx.webhook
+        turn.exchange = Exchange()
+        if hook is None:
+            turn.exchange.error = "No webhook is set for this agent or project."
+            return
+        async for obj in respond(self.deps.http, hook["url"], hook["secret"], float(hook["timeout"]), payload,
+                                 turn.exchange):
+            yield parse_chunk(obj)
 
     async def _perform_speech(self, chunk: ReplyChunk, turn: Turn) -> None:
         if chunk.text:
@@ -222,6 +248,8 @@ class TurnRunner:
         heard = " ".join(s.text for s in turn.segments if s.text) if turn.completed else turn.heard_text()
         if turn.interrupted:
             self.last_interruption = {"heard": heard, "notHeard": turn.unheard_text()}
+        if self.hosted is not None and not turn.completed and turn.transcript is not None:
+            self.hosted.truncate_last_reply(heard)  # the model remembers only what the caller heard
         if heard:
             self._remember(heard, "outbound")
         exchange, started = turn.exchange, turn.segments[0].sent_at if turn.segments else None
@@ -239,7 +267,7 @@ class TurnRunner:
                   "interrupted": turn.interrupted, "createdAt": iso(utcnow()), "latencyMs": latency}
         try:
             await self.deps.records.append_turn(self.ctx, record)
-            if exchange is not None and self.ctx.webhook is not None:
+            if exchange is not None and self.ctx.webhook is not None and self.hosted is None:
                 note = "; ".join(exchange.skipped + turn.problems) or None
                 await self.deps.records.record_delivery(
                     self.ctx, ok=exchange.ok, http_status=exchange.status, error=exchange.error or note,
