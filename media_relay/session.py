@@ -107,6 +107,7 @@ class CallSession:
         ctx = await self.deps.records.load(params.get("projectId", ""), params.get("callId", ""))
         self.ctx: CallContext = ctx
         self.carrier_call_id: str = start.call_sid or ctx.call.get("carrierCallId", "")
+        self.mode = params.get("mode")  # "voicemail": an answering machine picked up (carrier AMD)
         agent = ctx.agent
         self.playout = Playout(self.ws.send, start.stream_sid, stats=self.deps.stats)
         stt = await self.deps.stt.open_stream(language=agent.get("language", "en-US"))
@@ -206,6 +207,9 @@ class CallSession:
                 logger.info("utterance with no recognised words", extra={"callId": self.ctx.call["id"]})
 
     async def _converse(self) -> None:
+        if self.mode == "voicemail":
+            await self._leave_voicemail()
+            return
         text = self.ctx.call.get("initialGreeting") or self.ctx.agent.get("beginMessage")
         if text:
             await self._run_turn(self.turns.say(fill(text, self.ctx.call.get("variables"))))
@@ -229,6 +233,13 @@ class CallSession:
                 self.turn_task = None
         if not task.cancelled() and task.exception() is not None:
             logger.error("turn failed", exc_info=task.exception(), extra={"callId": self.ctx.call["id"]})
+
+    async def _leave_voicemail(self) -> None:
+        self.ending = "voicemail"  # nothing the machine plays interrupts or starts a turn
+        text = self.ctx.agent.get("voicemailMessage") or ""
+        if text:
+            await self._run_turn(self.turns.say(fill(text, self.ctx.call.get("variables"))))
+        await self._hang_up("voicemail")
 
     # -- ending the call --------------------------------------------------------------------------
     async def _time_limit(self) -> None:

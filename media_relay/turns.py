@@ -99,13 +99,15 @@ class TurnRunner:
     async def speak(self, text: str, turn: Turn) -> None:
         agent = self.ctx.agent
         for sentence in speakable(text):
-            asked = time.monotonic()
+            asked, before = time.monotonic(), len(turn.segments)
             async for pcm in self.deps.tts.synthesize(sentence, voice=self.ctx.call.get("voice") or agent["voice"],
                                                       speed=float(agent.get("voiceSpeed", 1.0)),
                                                       language=agent.get("language", "en-US")):
                 if turn.tts_ms is None:
                     turn.tts_ms = _ms(time.monotonic(), asked)
-                turn.segments.append(self.playout.enqueue(pcm, sentence, turn.id))
+                turn.segments.append(self.playout.enqueue(pcm, "", turn.id))
+            if len(turn.segments) > before:  # the words count as heard once the last of their audio is
+                turn.segments[-1].text = sentence
 
     def press(self, digits: str, turn: Turn) -> None:
         """Key `digits` toward the far end as in-band tones, after what is already queued."""

@@ -42,7 +42,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 def create_app(account_sid: str, auth_token: str, state: CarrierState | None = None,
                on_call: CallHook | None = None) -> FastAPI:
-    """`on_call` is told about each call placed (the local dialer answers it)."""
+    """`on_call` is told about each call placed; by default the carrier itself answers it."""
     state = state or CarrierState()
     app = FastAPI(title="Switchboard local carrier (Twilio protocol)", docs_url=None, redoc_url=None)
     app.state.carrier = state
@@ -61,8 +61,13 @@ def create_app(account_sid: str, auth_token: str, state: CarrierState | None = N
             return not_found(request.url.path).response()
         return await call_next(request)
 
-    from switchboard.localcarrier import rest_calls, rest_numbers
+    from switchboard.localcarrier import outbound, rest_calls, rest_numbers
 
+    if on_call is None:  # placed calls ring, are answered and talk (see localcarrier.outbound)
+        calls = outbound.OutboundCalls(state, account_sid, auth_token)
+        app.state.outbound = calls
+        outbound.install(app, base, calls, _form)
+        on_call = calls.on_call
     rest_numbers.install(app, base, account_sid, state, _form)
     rest_calls.install(app, base, account_sid, state, _form, on_call)
     return app

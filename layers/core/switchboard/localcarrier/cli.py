@@ -5,6 +5,8 @@
 
     python -m switchboard.localcarrier.cli text --to +14155550100 --body "Are you open today?" --wait 10
 
+    python -m switchboard.localcarrier.cli callee --number +14155550142 --say "Hello, this is Sam."
+
 It reads `.switchboard/local.json` (written by `make dev`) and plays the carrier exactly as
 Twilio would: a signed voice webhook, then the Media Stream to the relay; for a text, a signed
 SMS webhook, then the agent's replies as the local carrier receives them.
@@ -184,8 +186,33 @@ def main(argv: list[str] | None = None) -> int:
     sms.add_argument("--from", dest="from_number", default="+14155550123", help="the phone's number")
     sms.add_argument("--wait", type=float, default=10.0, help="seconds to wait for replies (default 10)")
     sms.add_argument("--config", default=".switchboard/local.json")
+    who = sub.add_parser("callee", help="say who answers when an agent calls a number (outbound calls)")
+    who.add_argument("--number", required=True, help="the number agents will call (E.164)")
+    who.add_argument("--say", action="append", default=[], help="a line the person says (repeat for more)")
+    who.add_argument("--machine", action="store_true", help="an answering machine picks up (voicemail)")
+    who.add_argument("--greeting", help="the machine's greeting, played before the beep")
+    who.add_argument("--behaviour", choices=["answer", "busy", "no-answer", "failed"], default="answer")
+    who.add_argument("--config", default=".switchboard/local.json")
     args = parser.parse_args(argv)
+    if args.command == "callee":
+        return set_callee(args)
     return asyncio.run(call(args) if args.command == "call" else text(args))
+
+
+def set_callee(args: argparse.Namespace) -> int:
+    cfg = json.loads(Path(args.config).read_text())
+    form: dict[str, Any] = {"Number": args.number, "Say": args.say, "Behaviour": args.behaviour,
+                            "AnsweredBy": "machine" if args.machine else "human"}
+    if args.greeting:
+        form["Greeting"] = args.greeting
+    url = f"{cfg['twilioApiBase']}/2010-04-01/Accounts/{cfg['twilioAccountSid']}/Local/Callees.json"
+    resp = httpx.post(url, data=form, auth=(cfg["twilioAccountSid"], cfg["twilioAuthToken"]))
+    if resp.status_code != 201:
+        print(f"The local carrier refused: {resp.text}", file=sys.stderr)
+        return 1
+    kind = "an answering machine" if args.machine else ("a person" if args.behaviour == "answer" else args.behaviour)
+    print(f"Calls to {args.number} now reach {kind} on the local carrier.")
+    return 0
 
 
 if __name__ == "__main__":

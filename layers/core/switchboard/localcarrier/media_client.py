@@ -14,6 +14,7 @@ import contextlib
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -52,6 +53,7 @@ class MediaStreamClient:
         self.started_at = 0.0
         self.ws: ClientConnection | None = None
         self.closed = asyncio.Event()
+        self.on_agent_audio: Callable[[bytes], None] | None = None  # e.g. a bridge to another call leg
 
     def say(self, mulaw: bytes) -> None:
         """Queue caller audio (mu-law); it goes out at real time after what is already queued."""
@@ -115,6 +117,8 @@ class MediaStreamClient:
                 self.agent.first_heard_at = self.agent.first_heard_at or starts
                 self.agent.last_media_at = now
                 self.playout_end = starts + len(audio) / 8000
+                if self.on_agent_audio is not None:
+                    self.on_agent_audio(audio)
             elif event == "mark":
                 name = msg["mark"]["name"]
                 delay = max(0.0, self.playout_end - now)

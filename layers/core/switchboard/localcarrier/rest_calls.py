@@ -43,7 +43,8 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
                 "api_version": "2010-04-01", "twiml": twiml or None, "url": url or None,
                 "status_callback": (form.get("StatusCallback") or [None])[-1],
                 "status_callback_event": form.get("StatusCallbackEvent", []),
-                "machine_detection": (form.get("MachineDetection") or [None])[-1], "updates": []}
+                "machine_detection": (form.get("MachineDetection") or [None])[-1],
+                "amd_callback": (form.get("AsyncAmdStatusCallback") or [None])[-1], "updates": []}
         call["uri"] = f"{base}/Calls/{call['sid']}.json"
         with state.lock:
             state.calls[call["sid"]] = call
