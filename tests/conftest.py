@@ -66,6 +66,7 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
             state.calls.clear()
             state.messages.clear()
         local_carrier.server.config.app.state.outbound.callees.clear()
+        local_carrier.server.config.app.state.outbound.answering = True
     suffix = uuid.uuid4().hex[:10]
     table_name = f"sb-{suffix}"
     ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")

@@ -184,3 +184,88 @@ def test_the_telephony_function_puts_the_url_the_relay_checks_signatures_against
     fallback = function_url["If"][2]["If"]
     assert fallback[1] == {"Sub": "wss://${RelayDomainName}/twilio"}
     assert fallback[2] == {"Sub": "wss://${RelayLoadBalancer.DNSName}/twilio"}
+
+
+# --- functions/outbound: the bus rule, scheduled calls, outcome events -----------------------------------------
+
+OUTBOUND = FUNCTIONS["OutboundFunction"]
+GLOBAL_ENV = GLOBALS["Environment"]["Variables"]
+OUTBOUND_NAME = "${AWS::StackName}-outbound"
+
+
+def statements(resource: str) -> list[dict[str, Any]]:
+    props = RESOURCES[resource]["Properties"]
+    documents = [props["PolicyDocument"]] if "PolicyDocument" in props else [
+        p["PolicyDocument"] for p in props["Policies"]]
+    return [s for d in documents for s in d["Statement"]]
+
+
+def test_outbound_rule_takes_outbound_call_requested_from_any_source_on_the_platform_bus() -> None:
+    from switchboard.local.provision import outbound_rule_pattern
+
+    (event,) = OUTBOUND["Events"].values()
+    rule = event["Properties"]
+    assert event["Type"] == "EventBridgeRule" and rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["Pattern"] == {"detail-type": ["OutboundCallRequested"]}  # no `source`: users' own workflows
+    assert outbound_rule_pattern() == rule["Pattern"]  # local mode provisions the very same rule
+    assert rule["DeadLetterConfig"] == {"Arn": {"GetAtt": "OutboundDLQ.Arn"}}
+    assert 0 < rule["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 86400
+    assert 0 <= rule["RetryPolicy"]["MaximumRetryAttempts"] <= 185
+
+
+def test_failed_outbound_invocations_retry_briefly_then_park_in_the_dlq() -> None:
+    config = OUTBOUND["EventInvokeConfig"]
+    assert 0 <= config["MaximumRetryAttempts"] <= 2
+    assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+    assert config["DestinationConfig"]["OnFailure"] == {"Type": "SQS", "Destination": {"GetAtt": "OutboundDLQ.Arn"}}
+    assert OUTBOUND["Timeout"] <= 60
+    (dlq_rule,) = statements("OutboundDLQPolicy")
+    assert dlq_rule["Principal"] == {"Service": "events.amazonaws.com"} and dlq_rule["Action"] == "sqs:SendMessage"
+    assert dlq_rule["Condition"]["ArnEquals"]["aws:SourceArn"] == {"GetAtt": "OutboundFunctionRequested.Arn"}
+
+
+def test_schedules_invoke_the_outbound_functions_alias_by_a_name_everyone_agrees_on() -> None:
+    assert OUTBOUND["FunctionName"] == {"Sub": OUTBOUND_NAME}
+    target = GLOBAL_ENV["SWITCHBOARD_OUTBOUND_FUNCTION_ARN"]["Sub"]
+    assert target.endswith(f":function:{OUTBOUND_NAME}:{GLOBALS['AutoPublishAlias']}")
+    (invoke,) = statements("SchedulerRole")
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    function, versions = (r["Sub"] for r in invoke["Resource"])
+    assert function.endswith(f":function:{OUTBOUND_NAME}") and versions == f"{function}:*"
+    assert target.startswith(function)
+    trust = RESOURCES["SchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+    assert trust[0]["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert GLOBAL_ENV["SWITCHBOARD_SCHEDULER_ROLE_ARN"] == {"GetAtt": "SchedulerRole.Arn"}
+    assert GLOBAL_ENV["SWITCHBOARD_SCHEDULE_GROUP_NAME"] == {"Ref": "CallScheduleGroup"}
+    assert RESOURCES["CallScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+
+
+def test_scheduling_environment_names_real_settings() -> None:
+    from switchboard.settings import Settings
+
+    fields = set(Settings.model_fields)
+    for name in ("SWITCHBOARD_SCHEDULE_GROUP_NAME", "SWITCHBOARD_SCHEDULER_ROLE_ARN",
+                 "SWITCHBOARD_OUTBOUND_FUNCTION_ARN", "SWITCHBOARD_EVENT_BUS_NAME"):
+        assert name in GLOBAL_ENV and name.removeprefix("SWITCHBOARD_").lower() in fields, name
+
+
+def test_api_and_outbound_may_create_and_delete_only_the_groups_schedules() -> None:
+    policy = RESOURCES["CallSchedulingPolicy"]["Properties"]
+    assert policy["Roles"] == [{"Ref": "ApiFunctionRole"}, {"Ref": "OutboundFunctionRole"}]
+    schedules, pass_role = statements("CallSchedulingPolicy")
+    assert {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"} <= set(schedules["Action"])
+    assert schedules["Resource"]["Sub"].endswith(":schedule/${CallScheduleGroup}/*")
+    assert pass_role["Action"] == "iam:PassRole" and pass_role["Resource"] == {"GetAtt": "SchedulerRole.Arn"}
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+
+
+def test_whoever_ends_an_outbound_call_can_put_its_outcome_on_the_bus() -> None:
+    for name in ("ApiFunction", "TelephonyFunction", "OutboundFunction"):
+        assert {"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": "EventBus"}}} in FUNCTIONS[name]["Policies"]
+
+
+def test_outbound_function_knows_the_public_url_twilio_calls_back() -> None:
+    url = OUTBOUND["Environment"]["Variables"]["SWITCHBOARD_PUBLIC_BASE_URL"]["If"]
+    assert url[0] == "HasPublicBaseUrl" and url[1] == {"Ref": "PublicBaseUrl"}
+    assert url[2] == {"Sub": TEMPLATE["Outputs"]["ApiUrl"]["Value"]["Sub"]}

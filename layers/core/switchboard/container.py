@@ -13,6 +13,8 @@ from switchboard.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from switchboard.carrier.port import Carrier
+    from switchboard.eventbus import EventBus
+    from switchboard.scheduling import OneOffScheduler
     from switchboard.store.dynamo import Table
 
 
@@ -101,6 +103,22 @@ class Container:
         from switchboard.webhooks.queue import SqsEventQueue
 
         return SqsEventQueue(self.aws_client("sqs"), self.settings.delivery_queue_url)
+
+    @cached_property
+    def event_bus(self) -> EventBus:
+        """The platform's EventBridge bus (CallCompleted / CallFailed for workflows)."""
+        from switchboard.eventbus import EventBridgeBus
+
+        return EventBridgeBus(self.aws_client("events"), self.settings.event_bus_name)
+
+    @cached_property
+    def scheduler(self) -> OneOffScheduler:
+        """One-off schedules for scheduled calls (EventBridge Scheduler; moto locally, fired by local mode)."""
+        from switchboard.scheduling import EventBridgeScheduler
+
+        s = self.settings
+        return EventBridgeScheduler(self.aws_client("scheduler"), s.schedule_group_name,
+                                    target_arn=s.outbound_function_arn, role_arn=s.scheduler_role_arn)
 
     @cached_property
     def webhook_sender(self) -> Any:

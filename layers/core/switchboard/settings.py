@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     delivery_queue_url: str | None = None
     delivery_dlq_url: str | None = None
     event_bus_name: str = "switchboard"
+    # Scheduled calls (`scheduledAt`): one-off EventBridge Scheduler schedules in this group invoke the
+    # outbound function (its ARN, an alias in AWS) through a role Scheduler assumes. Unset ARNs: no scheduling.
+    schedule_group_name: str = "switchboard-calls"
+    scheduler_role_arn: str | None = None
+    outbound_function_arn: str | None = None
     delivery_max_attempts: int = 5
     delivery_base_delay_seconds: int = 30
     # The speech engines the relay runs; the API validates voices and languages against them.

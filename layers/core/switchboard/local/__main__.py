@@ -1,7 +1,8 @@
 """`make dev`: run the whole platform locally, in the foreground, until Ctrl-C.
 
 One process supervises: the AWS emulator (moto server over HTTP), the API, the local
-carrier (a Twilio-protocol emulator), the media relay and the webhook delivery poller.
+carrier (a Twilio-protocol emulator), the media relay, the webhook delivery poller, and the
+outbound function's invokers (the bus rule's queue poller and a timer for scheduled calls).
 `python -m switchboard.localcarrier.cli call ...` then dials the agents like a phone would.
 """
 
@@ -105,7 +106,7 @@ def main() -> int:
     emulator = _start_emulator(ports)
     try:
         from switchboard.container import get_container
-        from switchboard.local.provision import provision
+        from switchboard.local.provision import ACCOUNT, provision
 
         container = get_container()
         resources = provision(container.aws_client)
@@ -114,6 +115,12 @@ def main() -> int:
             "SWITCHBOARD_DELIVERY_QUEUE_URL": resources.queue_url,
             "SWITCHBOARD_DELIVERY_DLQ_URL": resources.dlq_url,
             "SWITCHBOARD_EVENT_BUS_NAME": resources.event_bus_name,
+            # Scheduled calls: schedules name the outbound function and a role as in AWS; the local
+            # timer (local/outbound.py) fires them into the same handler.
+            "SWITCHBOARD_SCHEDULE_GROUP_NAME": resources.schedule_group_name,
+            "SWITCHBOARD_OUTBOUND_FUNCTION_ARN":
+                f"arn:aws:lambda:{os.environ['AWS_REGION']}:{ACCOUNT}:function:switchboard-outbound-local",
+            "SWITCHBOARD_SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/switchboard-local-scheduler",
         })
         from switchboard.settings import get_settings
 
@@ -156,7 +163,8 @@ Switchboard is running locally (Ctrl-C to stop).
   Project    {config['projectId']}
   Relay      {config['relayUrl']}
   Carrier    {config['twilioApiBase']} (Twilio-protocol emulator, account {config['twilioAccountSid']})
-  AWS        {config['awsEndpointUrl']} (DynamoDB, SQS, EventBridge emulator)
+  AWS        {config['awsEndpointUrl']} (DynamoDB, SQS, EventBridge and Scheduler emulator)
+  Event bus  {config['eventBusName']} (put OutboundCallRequested on it to place a call; see the README)
 
 Written to {path}. State lives in memory: a restart keeps the key, not the data.
 """, flush=True)

@@ -39,7 +39,8 @@ class Every(threading.Thread):
 
 
 def background_tasks(c: Container) -> list[Stoppable]:
-    """The delivery poller (SQS → the deliveries Lambda handler) and the number-expiry sweep."""
+    """The delivery poller (SQS → the deliveries Lambda handler), the number-expiry sweep, and what
+    invokes the outbound handler: the bus rule's queue poller and the schedule timer."""
     from switchboard.services.numbers import release_expired
     from switchboard.webhooks.poller import DeliveryPoller
 
@@ -47,4 +48,18 @@ def background_tasks(c: Container) -> list[Stoppable]:
     poller.start()
     sweep = Every(60, lambda: release_expired(c), "number-expiry")
     sweep.start()
-    return [poller, sweep]
+    return [poller, sweep, *outbound_tasks(c)]
+
+
+def outbound_tasks(c: Container) -> list[Stoppable]:
+    """OutboundCallRequested on the local bus, and due scheduled calls, into functions/outbound's handler."""
+    from switchboard.local.outbound import LocalScheduler, OutboundPoller, load_outbound_handler
+    from switchboard.local.provision import ACCOUNT, OUTBOUND_QUEUE
+
+    handler = load_outbound_handler()
+    sqs = c.aws_client("sqs")
+    events = OutboundPoller(sqs, sqs.get_queue_url(QueueName=OUTBOUND_QUEUE)["QueueUrl"], handler, account=ACCOUNT)
+    schedules = LocalScheduler(c.aws_client("scheduler"), c.settings.schedule_group_name, handler)
+    events.start()
+    schedules.start()
+    return [events, schedules]

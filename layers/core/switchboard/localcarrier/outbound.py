@@ -85,10 +85,13 @@ class OutboundCalls:
         self.ring_s, self.no_answer_s = ring_s, no_answer_s
         self.callees: dict[str, Callee] = {}
         self.sessions: dict[str, OutboundSession] = {}
+        self.answering = True  # False: placed calls stay queued (a carrier that never gets to them)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def on_call(self, call: dict[str, Any]) -> None:
         """Called by `POST Calls.json`: the call proceeds in the background, as Twilio's would."""
+        if not self.answering:
+            return
         self.sessions[call["sid"]] = OutboundSession()
         self._keep(asyncio.get_running_loop().create_task(self._run(call)))
 

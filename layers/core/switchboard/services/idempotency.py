@@ -25,8 +25,12 @@ class Idempotency:
         )
 
     def run(self, operation: str, project_id: str, key: str | None, body: dict[str, Any],
-            act: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run `act` once per (project, key) within 24 h; a repeat returns the first result."""
+            act: Callable[[], dict[str, Any]], *, lambda_context: Any = None) -> dict[str, Any]:
+        """Run `act` once per (project, key) within 24 h; a repeat returns the first result.
+
+        With `lambda_context`, a run cut short by the function's timeout stops blocking retries
+        once that time has passed (Powertools' in-progress expiry).
+        """
         if key is None:
             return act()
         if not key.strip() or len(key) > 255:
@@ -41,6 +45,8 @@ class Idempotency:
             event_key_jmespath="[project, key]", payload_validation_jmespath="body",
             expires_after_seconds=TTL_SECONDS, raise_on_no_idempotency_key=True, use_local_cache=False,
         )
+        if lambda_context is not None:
+            config.register_lambda_context(lambda_context)
 
         @idempotent_function(data_keyword_argument="request", persistence_store=self.layer, config=config,
                              key_prefix=operation)

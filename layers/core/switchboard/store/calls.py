@@ -30,14 +30,16 @@ class CallRepo:
         self.clock = clock
 
     # --- writes ----------------------------------------------------------------------------
-    def create(self, project_id: str, call: dict[str, Any], carrier_call_id: str | None = None) -> dict[str, Any]:
+    def create(self, project_id: str, call: dict[str, Any], carrier_call_id: str | None = None, *,
+               live: bool = True) -> dict[str, Any]:
+        """Store a new call; `live=False` keeps a call waiting for its schedule out of the live index."""
         item = {"pk": keys.project_pk(project_id), "sk": keys.call_sk(call["id"]), "kind": "call",
                 "projectId": project_id, **call}
         if call.get("agentId"):
             item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": keys.call_sk(call["id"])}
         if call.get("phoneNumberId"):
             item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": keys.call_sk(call["id"])}
-        if call["status"] not in TERMINAL_STATUSES:
+        if live and call["status"] not in TERMINAL_STATUSES:
             item |= {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call["id"])}
         ops = [put_op(item, new=True)]
         if carrier_call_id:
@@ -72,6 +74,26 @@ class CallRepo:
             if not is_conditional_failure(exc):
                 raise
             self.get(project_id, call_id)  # raises NotFound for an unknown call
+            return None
+        return strip_keys(item)
+
+    def claim_scheduled(self, project_id: str, call_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Take a due scheduled call for dialing, once: only a queued, never-dialed scheduled call qualifies.
+
+        The winner sets `dialedAt` and puts the call in the live index; a repeated or late firing,
+        or a call canceled meanwhile, gets None.
+        """
+        expr = Expr()
+        cond = (f"{expr.name('status')} = {expr.value('queued')} AND attribute_exists({expr.name('scheduledAt')})"
+                f" AND attribute_not_exists({expr.name('dialedAt')})"
+                f" AND attribute_not_exists({expr.name('carrierCallId')})")
+        live = {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call_id)}
+        try:
+            item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id),
+                                     set_={**changes, "dialedAt": self.now(), **live}, condition=cond, expr=expr)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
             return None
         return strip_keys(item)
 

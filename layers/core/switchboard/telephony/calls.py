@@ -6,9 +6,11 @@ from typing import Any
 
 from switchboard.clock import iso
 from switchboard.container import Container
+from switchboard.errors import SwitchboardError
 from switchboard.ids import new_id
 from switchboard.logging import logger
 from switchboard.models.call import TERMINAL_STATUSES
+from switchboard.services import outcomes
 from switchboard.services.calls import stream_twiml
 
 NOT_IN_SERVICE = "The number you have called is not in service. Goodbye."
@@ -70,6 +72,8 @@ def apply_status(c: Container, form: dict[str, str]) -> dict[str, Any] | None:
         return None
     project_id, call_id = found
     call = c.calls.get(project_id, call_id)
+    if form.get("AnsweredBy") and not form.get("CallStatus"):
+        return _machine_detection(c, project_id, call, form["AnsweredBy"])
     status, reason = STATUS_MAP.get(form.get("CallStatus", ""), (None, None))
     if status is None:
         return call
@@ -108,6 +112,23 @@ def _finish(c: Container, project_id: str, call: dict[str, Any], status: str, re
         c.usage.add(project_id, call_seconds=duration or 0, agent_id=call.get("agentId"),
                     number_id=call.get("phoneNumberId"))
         publish(c, project_id, "call.ended", {**updated, "transcripts": c.calls.list_turns(call["id"])})
+        outcomes.publish(c, project_id, updated)  # CallCompleted / CallFailed on the bus (outbound calls)
+    return updated
+
+
+def _machine_detection(c: Container, project_id: str, call: dict[str, Any], answered_by: str) -> dict[str, Any]:
+    """The asynchronous AMD result: record who answered; on a machine, restart the stream in voicemail
+    mode, so the relay leaves the agent's voicemail message (in the agent's voice) and hangs up."""
+    who = ANSWERED_BY.get(answered_by, "machine")  # machine_start, machine_end_beep, ... are machines
+    updated = c.calls.update(project_id, call["id"], {"answeredBy": who}) or call
+    if who != "machine" or call["status"] != "in-progress" or not call.get("carrierCallId"):
+        return updated
+    agent = c.agents.find(project_id, call.get("agentId") or "")
+    if agent is not None and agent.get("voicemailMessage"):
+        try:
+            c.carrier.update_call(call["carrierCallId"], twiml=stream_twiml(c, call, project_id, mode="voicemail"))
+        except SwitchboardError:
+            logger.exception("could not switch the call to voicemail", extra={"callId": call["id"]})
     return updated
 
 
