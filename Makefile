@@ -14,7 +14,7 @@ dev: install
 
 test: install
 	@$(VENV)/bin/ruff check .
-	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .

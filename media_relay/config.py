@@ -36,6 +36,8 @@ class RelaySettings(BaseSettings):
     transcribe_max_stream_s: float = Field(default=4 * 3600 - 300, gt=0, le=4 * 3600)
     transcribe_connect_timeout_s: float = Field(default=10.0, gt=0)
     transcribe_max_retries: int = Field(default=4, ge=0)
+    # Idle streams get a silent chunk this often (0: silence at real time, ten signed events a second).
+    transcribe_keepalive_seconds: float = Field(default=5.0, ge=0, le=10)
     # Partial transcripts on the stream's results; off until every consumer skips non-final ones.
     transcribe_partials: bool = False
     polly_endpoint: str | None = None

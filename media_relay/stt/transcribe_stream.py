@@ -41,6 +41,11 @@ class TranscribeOptions:
     backoff_max_s: float = 8.0
     partials: bool = True  # publish partial transcripts on results(), not only finals
     backlog_s: float = 10.0  # audio kept while reconnecting; older audio is dropped
+    # While the caller is not heard: 0 keeps the sent audio level with the clock (silence at real
+    # time); > 0 sends one silent chunk only when nothing went out for this long, which keeps the
+    # stream alive (the service's limit is 15 s without audio) at a fraction of the cost: every
+    # event is signed and framed, and the relay's VAD already sends the silence after each utterance.
+    keepalive_s: float = 0.0
     drain_timeout_s: float = 3.0  # how long an ended stream may take to deliver its last results
 
 
@@ -193,6 +198,7 @@ class TranscribeStream:
         self._assembler = UtteranceAssembler(partials=options.partials)
         self._closing = False
         self._sent = 0  # audio bytes sent over all streams: the stream-relative timeline
+        self._last_send = 0.0
         self._origin = 0.0  # when that timeline started on the clock
         self._failures = 0
         self.streams_opened = 0
@@ -269,7 +275,10 @@ class TranscribeStream:
         return self._chunks.popleft() if self._chunks else self._silence_due()
 
     def _silence_due(self) -> bytes:
-        """Silence that keeps the sent audio level with the clock while the caller is not heard."""
+        """Silence while the caller is not heard: level with the clock, or a keep-alive chunk now and then."""
+        if self.options.keepalive_s > 0:
+            quiet = self._clock() - max(self._last_send, self._origin)
+            return bytes(self._chunk_bytes) if quiet >= self.options.keepalive_s else b""
         due = int((self._clock() - self._origin) * self._bytes_per_s) - self._sent
         if due < self._chunk_bytes:
             return b""
@@ -290,6 +299,7 @@ class TranscribeStream:
             if chunk:
                 await conn.send(chunk)
                 self._sent += len(chunk)
+                self._last_send = self._clock()
 
     # --- results in ---
 

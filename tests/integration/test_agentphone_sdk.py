@@ -17,7 +17,8 @@ def sdk(api_url: str, project: Any) -> AgentPhone:
     return AgentPhone(api_key=project.api_key, base_url=api_url)
 
 
-def test_agents_numbers_webhooks_calls_and_usage_through_the_sdk(sdk: AgentPhone) -> None:
+def test_agents_numbers_webhooks_calls_and_usage_through_the_sdk(sdk: AgentPhone, local_carrier: Any) -> None:
+    local_carrier.server.config.app.state.outbound.answering = False  # placed calls stay queued while we look
     voices = sdk.agents.list_voices()
     agent = sdk.agents.create(name="Dentist caller", begin_message="Hello {{name}}", voice=voices[0]["voiceId"],
                               max_silence_ms=800, interruption_sensitivity=0.4, language="en-US")

@@ -138,11 +138,20 @@ async def test_transcripts_arrive_as_growing_partials_then_the_services_final(op
 async def test_silence_keeps_an_idle_stream_fed_at_real_time(open_stt, fake) -> None:
     """The service ends a stream after 15 s without audio; a caller on hold must not cause that."""
     app, _ = fake
-    await open_stt()
+    await open_stt(transcribe_keepalive_seconds=0)
     started = time.monotonic()
     await wait_until(lambda: bool(app.streams) and app.streams[0].audio_bytes >= 16000, timeout=3)
     assert 0.9 <= time.monotonic() - started < 1.6, "silence was not paced to the clock"
     assert app.streams[0].utterances == []
+
+
+async def test_keepalive_mode_sends_a_silent_chunk_now_and_then(open_stt, fake) -> None:
+    """The relay's default: an idle stream costs one signed event every few seconds, not ten a second."""
+    app, _ = fake
+    await open_stt(transcribe_keepalive_seconds=0.5)
+    await wait_until(lambda: bool(app.streams) and app.streams[0].audio_events >= 1, timeout=3)
+    await asyncio.sleep(1.3)
+    assert 2 <= app.streams[0].audio_events <= 4, app.streams[0].audio_events  # every 0.5 s, not every 0.1 s
 
 
 async def test_flush_publishes_the_latest_partial_after_the_grace_when_the_service_has_not_finalised(
@@ -186,7 +195,7 @@ async def test_stream_is_replaced_before_its_time_limit_and_recognition_continue
 async def test_a_mid_stream_exception_reconnects_with_backoff(open_stt, fake) -> None:
     app, _ = fake
     app.exception_after_bytes = 3200  # LimitExceededException once 200 ms of audio arrived
-    stream = await open_stt()
+    stream = await open_stt(transcribe_keepalive_seconds=0)
     results = stream.results()
     await wait_until(lambda: len(app.streams) >= 2)  # the keep-alive silence alone triggers it
     await push(stream, utterance(600))
