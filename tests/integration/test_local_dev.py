@@ -73,3 +73,39 @@ def test_dev_stack_serves_the_api_with_the_printed_key_and_keeps_it_across_resta
         assert json.loads((tmp_path / "local.json").read_text())["apiKey"] == config["apiKey"]
     finally:
         stop(again)
+
+
+def test_the_sdk_calls_and_texts_against_make_dev(tmp_path: Path) -> None:
+    """The agentphone SDK's call and messaging flows against the real `make dev` process."""
+    from agentphone import AgentPhone
+
+    ports = {"API": free_port(), "AWS": free_port(), "CARRIER": free_port(), "RELAY": free_port()}
+    api = f"http://127.0.0.1:{ports['API']}"
+    proc = start(tmp_path, ports)
+    try:
+        wait_ready(proc, api)
+        config = json.loads((tmp_path / "local.json").read_text())
+        sdk = AgentPhone(api_key=config["apiKey"], base_url=config["apiUrl"])
+        agent = sdk.agents.create(name="Dev caller", voice_mode="hosted", system_prompt="Book a cleaning.")
+        number = sdk.numbers.buy(country="US", area_code="415", agent_id=agent.id)
+        hosted = sdk.calls.make(agent_id=agent.id, to_number="+14155550199", system_prompt="Confirm Tuesday.")
+        assert hosted.status == "queued" and hosted.to_number == "+14155550199"
+        sdk.agents.set_webhook(agent.id, url="http://127.0.0.1:9/hook")  # a webhook call needs one
+        plain = sdk.calls.make(agent_id=agent.id, to_number="+14155550198", initial_greeting="Hi {{name}}",
+                               variables={"name": "Ada"})
+        assert sdk.calls.end(plain.id)["status"] in ("canceled", "completed")
+        deadline = time.monotonic() + 20  # nobody answers +1415555019x on the local carrier: it rings out
+        while sdk.calls.get(hosted.id).status not in ("no-answer", "completed") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert sdk.calls.get(hosted.id).status == "no-answer"
+
+        sent = sdk.messages.send(agent_id=agent.id, to_number="+14155550197", body="Your cleaning is on Tuesday.")
+        assert sent["id"]
+        conversations = sdk.conversations.list().data
+        assert len(conversations) == 1 and conversations[0].participant == "+14155550197"
+        detail = sdk.conversations.get(conversations[0].id)
+        assert detail.phone_number == number.phone_number
+        messages = sdk.conversations.get_messages(conversations[0].id).data
+        assert [m.body for m in messages] == ["Your cleaning is on Tuesday."]
+    finally:
+        stop(proc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import wave
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -206,3 +207,11 @@ def test_the_command_line_sets_who_answers(settings: Any, carrier: OutboundCalls
     assert main(["callee", "--number", CALLEE, "--machine", "--config", str(config)]) == 0
     assert carrier.callees[CALLEE].answered_by == "machine"
     assert main(["callee", "--number", "555-0142", "--config", str(config)]) == 1  # not E.164: refused
+    wav = tmp_path / "hello.wav"
+    with wave.open(str(wav), "wb") as w:  # half a second of a 16 kHz recording
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes(16000))
+    assert main(["callee", "--number", CALLEE, "--wav", str(wav), "--config", str(config)]) == 0
+    assert len(carrier.callees[CALLEE].audio) == 4000  # played as 8 kHz mu-law

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import sys
 import wave
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     who = sub.add_parser("callee", help="say who answers when an agent calls a number (outbound calls)")
     who.add_argument("--number", required=True, help="the number agents will call (E.164)")
     who.add_argument("--say", action="append", default=[], help="a line the person says (repeat for more)")
+    who.add_argument("--wav", help="a recording the person plays instead of --say lines")
     who.add_argument("--machine", action="store_true", help="an answering machine picks up (voicemail)")
     who.add_argument("--greeting", help="the machine's greeting, played before the beep")
     who.add_argument("--behaviour", choices=["answer", "busy", "no-answer", "failed"], default="answer")
@@ -205,6 +207,8 @@ def set_callee(args: argparse.Namespace) -> int:
                             "AnsweredBy": "machine" if args.machine else "human"}
     if args.greeting:
         form["Greeting"] = args.greeting
+    if args.wav:
+        form["Audio"] = base64.b64encode(_wav_script(Path(args.wav)).lines[0].mulaw).decode()
     url = f"{cfg['twilioApiBase']}/2010-04-01/Accounts/{cfg['twilioAccountSid']}/Local/Callees.json"
     resp = httpx.post(url, data=form, auth=(cfg["twilioAccountSid"], cfg["twilioAuthToken"]))
     if resp.status_code != 201:

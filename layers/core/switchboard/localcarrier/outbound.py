@@ -18,6 +18,8 @@ updates from the platform are followed while the call is up: `Status=completed` 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import time
 import xml.etree.ElementTree as ET
@@ -28,7 +30,7 @@ import httpx
 from fastapi import FastAPI, Request
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.dialer import CallerScript, _converse, script_from_lines
+from switchboard.localcarrier.dialer import CallerScript, Line, _converse, script_from_lines
 from switchboard.localcarrier.errors import TwilioError
 from switchboard.localcarrier.media_client import MediaStreamClient
 from switchboard.localcarrier.state import CarrierState, rfc2822, sid
@@ -42,6 +44,7 @@ BEEP_HZ, BEEP_MS = 1000, 400
 @dataclass
 class Callee:
     lines: list[str] = field(default_factory=list)
+    audio: bytes = b""  # or a recording (mu-law, 8 kHz) played once the agent has greeted
     answered_by: str = "human"  # "human" | "machine"
     behaviour: str = "answer"
     greeting: str = "Hi, you have reached my voicemail. Please leave a message after the tone."
@@ -175,6 +178,8 @@ class OutboundCalls:
         machine = callee.answered_by == "machine"
         lines = [callee.greeting] if machine else callee.lines
         script: CallerScript = await script_from_lines(lines) if lines else CallerScript()
+        if callee.audio and not machine:
+            script.lines = [Line("<recording>", callee.audio)]
         if machine:
             script.lines[0].mulaw += _beep()
             script.greeting_timeout_s = 0.0  # a machine plays its greeting at once
@@ -263,7 +268,8 @@ class OutboundCalls:
 
 
 def install(app: FastAPI, base: str, outbound: OutboundCalls, read_form: Any) -> None:
-    """Emulator-only route: who answers calls to a number (`Say` repeatable; `AnsweredBy`; `Behaviour`)."""
+    """Emulator-only route: who answers calls to a number (`Say` repeatable or `Audio`, base64 mu-law;
+    `AnsweredBy`; `Behaviour`; `Greeting` for a machine)."""
 
     @app.post(base + "/Local/Callees.json", status_code=201)
     async def set_callee(request: Request) -> dict[str, Any]:
@@ -275,7 +281,11 @@ def install(app: FastAPI, base: str, outbound: OutboundCalls, read_form: Any) ->
         if behaviour not in BEHAVIOURS or answered_by not in ("human", "machine"):
             raise TwilioError(400, 21205, f"Behaviour must be one of {', '.join(BEHAVIOURS)}; "
                                           "AnsweredBy human or machine.")
-        callee = Callee(lines=form.get("Say", []), answered_by=answered_by, behaviour=behaviour)
+        try:
+            audio = base64.b64decode((form.get("Audio") or [""])[-1], validate=True)
+        except binascii.Error as exc:
+            raise TwilioError(400, 21205, "Audio must be base64 of 8 kHz mu-law.") from exc
+        callee = Callee(lines=form.get("Say", []), audio=audio, answered_by=answered_by, behaviour=behaviour)
         if form.get("Greeting"):
             callee.greeting = form["Greeting"][-1]
         outbound.callees[number] = callee
