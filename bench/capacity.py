@@ -9,7 +9,8 @@ and every caller says a line every few seconds, which the relay transcribes, sen
 
 For each N it prints the relay's outbound pacing (how far behind its deadline clock frames went
 out: p50/p99/max), frames that went out later than the far end needed them, frames lost either
-way, event-loop lag, and CPU and memory per call; the verdict is the largest N with pacing p99
+way, event-loop lag, CPU per idle call (its Transcribe stream open, nobody talking) and per busy
+call, and memory per call; the verdict is the largest N with pacing p99
 <= 20 ms and no late or lost frame. Target: 100 calls per relay process.
 Run: .venv/bin/python bench/capacity.py [N ...]   (default steps 25 50 100 150)
 """
@@ -36,6 +37,7 @@ from switchboard.localcarrier.state import sid
 
 TURN_EVERY_S = 6.0
 STEADY_S = 24.0
+IDLE_S = 8.0
 PACING_P99_MS = 20.0
 
 
@@ -110,7 +112,8 @@ async def talk(client: MediaStreamClient, line: bytes, stop: asyncio.Event) -> N
             await asyncio.wait_for(stop.wait(), TURN_EVERY_S)
 
 
-async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes) -> dict[str, Any]:
+async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, fakes_pid: int
+               ) -> dict[str, Any]:
     relay.stats(reset=True)
     rss_idle = process_rss_mib(relay.proc.pid)
     async with httpx.AsyncClient(timeout=30) as http:
@@ -118,13 +121,22 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     runners = [asyncio.create_task(c.run()) for c in clients]
     while not all(c.started_at for c in clients):
         await asyncio.sleep(0.05)
+    # Idle first: every call's streams are open (Transcribe keep-alive, caller frames at real time)
+    # but nobody talks: the cost of an open call and its recognition stream.
+    await asyncio.sleep(2.0)
+    idle0, i0 = process_cpu_seconds(relay.proc.pid), time.monotonic()
+    await asyncio.sleep(IDLE_S)
+    idle_cpu = (process_cpu_seconds(relay.proc.pid) - idle0) / (time.monotonic() - i0)
     stop = asyncio.Event()
     talkers = [asyncio.create_task(talk(c, line, stop)) for c in clients]
     await asyncio.sleep(2.0)
     cpu0, t0 = process_cpu_seconds(relay.proc.pid), time.monotonic()
+    others0 = [process_cpu_seconds(os.getpid()), process_cpu_seconds(fakes_pid), process_cpu_seconds(stack.pid)]
     await asyncio.sleep(STEADY_S)
     cpu = process_cpu_seconds(relay.proc.pid) - cpu0
     elapsed = time.monotonic() - t0
+    others = [(process_cpu_seconds(pid) - before) / elapsed
+              for pid, before in zip((os.getpid(), fakes_pid, stack.pid), others0, strict=True)]
     rss = process_rss_mib(relay.proc.pid)
     stop.set()
     await asyncio.gather(*talkers)
@@ -139,6 +151,7 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     sent_in = sum(len(c.caller_frames) for c in clients)
     got_out = sum(len(c.agent.chunks) for c in clients)
     return {"n": n, "stats": stats, "cpu_per_call_ms_per_s": 1000 * cpu / elapsed / n, "cpu_share": cpu / elapsed,
+            "idle_per_call_ms_per_s": 1000 * idle_cpu / n, "others": others,
             "rss_per_call_mib": (rss - rss_idle) / n, "rss": rss, "lost_in": sent_in - stats["framesIn"],
             "lost_out": stats["framesOut"] - got_out}
 
@@ -170,7 +183,7 @@ async def main(steps: list[int]) -> None:
                   f"{'CPU/call':>10} {'relay CPU':>9} {'MiB/call':>8} {'turns':>6}")
             for n in steps:
                 turns0 = len(hook.requests)
-                r = await step(n, stack, relay, number["phoneNumber"], line)
+                r = await step(n, stack, relay, number["phoneNumber"], line, fakes_proc.pid)
                 s = r["stats"]
                 pace = s["pacingLatenessMs"]
                 ok = (pace["p99"] or 0) <= PACING_P99_MS and s["lateFrames"] == 0 and r["lost_out"] == 0 \
@@ -181,6 +194,11 @@ async def main(steps: list[int]) -> None:
                       f" {r['cpu_per_call_ms_per_s']:>6.2f} ms/s {100 * r['cpu_share']:>8.0f}% "
                       f"{r['rss_per_call_mib']:>8.2f} {len(hook.requests) - turns0:>6}  {'ok' if ok else 'OVER'}",
                       flush=True)
+                print(f"      idle (streams open, nobody talking): {r['idle_per_call_ms_per_s']:.2f} ms of CPU per "
+                      "call-second, the cost of an open call and its Transcribe stream", flush=True)
+                load, fake, platform = (100 * x for x in r["others"])
+                print(f"      the same 2 cores also ran: load generator {load:.0f}%, speech fakes {fake:.0f}%, "
+                      f"API+emulators {platform:.0f}% of a core", flush=True)
                 if not ok:
                     break
                 best = n
