@@ -26,6 +26,13 @@ def carrier_calls(local_carrier: Any, settings: Any) -> list[dict[str, Any]]:
     return resp.json()["calls"]
 
 
+@pytest.fixture(autouse=True)
+def carrier_holds_calls(local_carrier: Any, settings: Any) -> None:
+    """These tests are about the hand-off: the carrier takes the calls and does not progress them
+    (test_outbound_calls.py covers ringing, answering and the rest). After `settings`, which resets it."""
+    local_carrier.server.config.app.state.outbound.answering = False
+
+
 def test_create_call_is_queued_and_handed_to_the_carrier(api: httpx.Client, caller: dict[str, Any],
                                                          local_carrier: Any, settings: Any) -> None:
     resp = api.post("/v1/calls", json={"agentId": caller["agent"]["id"], "toNumber": "+14155550123",
@@ -79,8 +86,7 @@ def test_agent_without_number_cannot_call(api: httpx.Client) -> None:
     assert resp.status_code == 400 and "number" in resp.json()["detail"]
 
 
-def test_list_filters_and_pagination(api: httpx.Client, caller: dict[str, Any], local_carrier: Any) -> None:
-    local_carrier.server.config.app.state.outbound.answering = False  # the calls stay queued while we look
+def test_list_filters_and_pagination(api: httpx.Client, caller: dict[str, Any]) -> None:
     agent_id = caller["agent"]["id"]
     ids = [api.post("/v1/calls", json={"agentId": agent_id, "toNumber": f"+1415555012{i}"}).json()["id"]
            for i in range(3)]

@@ -83,7 +83,8 @@ async def test_a_person_answers_and_the_agent_hangs_up(api: httpx.Client, settin
         created = api.post("/v1/calls", json={
             "agentId": agent["id"], "toNumber": CALLEE, "variables": {"name": "Sam"},
             "initialGreeting": "Hi {{name}}, this is Acme calling about your appointment."})
-        assert created.status_code == 201 and created.json()["status"] == "queued"
+        # queued when stored; the carrier may already have said it rings by the time the API answers
+        assert created.status_code == 201 and created.json()["status"] in ("queued", "ringing")
         call, seen = await follow(api, created.json()["id"])
     order = ["queued", "ringing", "in-progress", "completed"]
     assert seen[-1] == "completed" and "in-progress" in seen
