@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -122,3 +123,29 @@ def api(api_url: str, project: NewProject) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {project.api_key}"},
                       timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+async def start_relay(container: Container) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Start media relays on free ports (RelaySettings overrides as keyword arguments); stopped after the test.
+    The container's relay URL points at the last one started, so TwiML streams to it."""
+    from media_relay.config import RelaySettings
+    from media_relay.server import build_relay
+
+    relays: list[Any] = []
+
+    async def start(**settings: Any) -> Any:
+        port = free_port()
+        container.settings.relay_url = f"ws://127.0.0.1:{port}/twilio"
+        relay = await build_relay(container, RelaySettings(**settings)).start("127.0.0.1", port)
+        relays.append(relay)
+        return relay
+
+    yield start
+    for relay in relays:
+        await relay.stop()
+
+
+@pytest.fixture
+async def relay(start_relay: Callable[..., Awaitable[Any]]) -> Any:
+    return await start_relay()

@@ -5,7 +5,7 @@ and the timeouts that end a call politely."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -13,13 +13,11 @@ import numpy as np
 import pytest
 
 from media_relay.audio import codec
-from media_relay.config import RelaySettings
-from media_relay.server import Relay, build_relay
-from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, CallResult, CarrierLink, Line, place_inbound_call
+from media_relay.server import Relay
+from switchboard.localcarrier.dialer import CallerScript, Line
 from switchboard.localcarrier.media_client import MediaStreamClient
 from tests.support import dtmf_detect
-from tests.support.servers import free_port
+from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow
@@ -29,28 +27,6 @@ LONG_ANSWER = ("Our store opens at nine in the morning. On weekends we open at t
 StartRelay = Callable[..., Awaitable[Relay]]
 
 
-@pytest.fixture
-async def start_relay(container: Container) -> AsyncIterator[StartRelay]:
-    relays: list[Relay] = []
-
-    async def start(**settings: Any) -> Relay:
-        port = free_port()
-        container.settings.relay_url = f"ws://127.0.0.1:{port}/twilio"
-        relay = await build_relay(container, RelaySettings(**settings)).start("127.0.0.1", port)
-        relays.append(relay)
-        return relay
-
-    yield start
-    for relay in relays:
-        await relay.stop()
-
-
-async def speech(text: str) -> bytes:
-    from media_relay.tts.flite_tts import FliteTts
-
-    return codec.encode(b"".join([c async for c in FliteTts().synthesize(text, voice="rms")]))
-
-
 def cough(ms: int = 140) -> bytes:
     """A loud, voiced-looking burst: broadband noise under a fast attack and decay."""
     rng = np.random.default_rng(7)
@@ -58,28 +34,6 @@ def cough(ms: int = 140) -> bytes:
     envelope = np.exp(-np.linspace(0, 5, n)) * np.minimum(1, np.linspace(0, 8, n))
     burst = rng.normal(0, 9000, n) * envelope + 6000 * np.sin(2 * np.pi * 180 * np.arange(n) / 8000) * envelope
     return codec.encode(np.clip(burst, -32000, 32000).astype(np.int16).tobytes())
-
-
-def agent_with_number(api: httpx.Client, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    agent = api.post("/v1/agents", json={"name": "Acme support", **fields}).json()
-    number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).json()
-    return agent, number
-
-
-async def dial(api_url: str, settings: Any, number: dict[str, Any], script: CallerScript) -> CallResult:
-    link = CarrierLink(f"{settings.twilio_api_base}/2010-04-01/Accounts/{settings.twilio_account_sid}",
-                       settings.twilio_account_sid, settings.twilio_auth_token)
-    script.greeting_timeout_s = 1.0  # these agents greet at once, if at all
-    return await place_inbound_call(
-        voice_url=f"{api_url}/telephony/twilio/voice", status_url=f"{api_url}/telephony/twilio/status",
-        account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
-        from_number="+14155550123", to_number=number["phoneNumber"], script=script, carrier=link)
-
-
-def only_call(api: httpx.Client) -> dict[str, Any]:
-    calls = api.get("/v1/calls").json()["data"]
-    assert len(calls) == 1
-    return api.get(f"/v1/calls/{calls[0]['id']}").json()
 
 
 def heard_between(client: MediaStreamClient, start: float, end: float) -> float:

@@ -16,7 +16,8 @@ from media_relay.llm.config import LlmSettings
 from media_relay.llm.openai_compat import OpenAICompatModel
 from media_relay.server import Relay, build_relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, CallResult, CarrierLink, Line, place_inbound_call
+from switchboard.localcarrier.dialer import CallerScript, CallResult, Line
+from tests.support.calls import dial, only_call, speech
 from tests.support.fake_openai import FakeOpenAI, Script
 from tests.support.servers import ThreadedUvicorn, free_port
 
@@ -47,33 +48,10 @@ async def relay(container: Container, model_server: FakeOpenAI) -> AsyncIterator
     await relay.stop()
 
 
-async def speech(text: str) -> bytes:
-    from media_relay.audio import codec
-    from media_relay.tts.flite_tts import FliteTts
-
-    return codec.encode(b"".join([c async for c in FliteTts().synthesize(text, voice="rms")]))
-
-
 def hosted_agent_number(api: httpx.Client, **fields: Any) -> dict[str, Any]:
     agent = api.post("/v1/agents", json={"name": "Front desk", "voiceMode": "hosted", "systemPrompt": PROMPT,
                                          **fields}).json()
     return api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).json()
-
-
-async def dial(api_url: str, settings: Any, number: dict[str, Any], script: CallerScript) -> CallResult:
-    script.greeting_timeout_s = 1.0
-    return await place_inbound_call(
-        voice_url=f"{api_url}/telephony/twilio/voice", status_url=f"{api_url}/telephony/twilio/status",
-        account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
-        from_number="+14155550123", to_number=number["phoneNumber"], script=script,
-        carrier=CarrierLink(f"{settings.twilio_api_base}/2010-04-01/Accounts/{settings.twilio_account_sid}",
-                            settings.twilio_account_sid, settings.twilio_auth_token))
-
-
-def only_call(api: httpx.Client) -> dict[str, Any]:
-    calls = api.get("/v1/calls").json()["data"]
-    assert len(calls) == 1
-    return api.get(f"/v1/calls/{calls[0]['id']}").json()
 
 
 first_heard: Callable[[CallResult, float], float] = lambda result, after: min(  # noqa: E731

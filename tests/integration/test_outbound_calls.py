@@ -8,7 +8,7 @@ import asyncio
 import json
 import time
 import wave
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,24 +17,14 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from media_relay.config import RelaySettings
-from media_relay.server import Relay, build_relay
-from switchboard.container import Container
+from media_relay.server import Relay
 from switchboard.localcarrier.outbound import OutboundCalls
-from tests.support.servers import ThreadedUvicorn, free_port
+from tests.support.calls import agent_with_number
+from tests.support.servers import ThreadedUvicorn
 from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow
 CALLEE = "+14155550142"
-
-
-@pytest.fixture
-async def relay(container: Container) -> AsyncIterator[Relay]:
-    port = free_port()
-    container.settings.relay_url = f"ws://127.0.0.1:{port}/twilio"
-    relay = await build_relay(container, RelaySettings()).start("127.0.0.1", port)
-    yield relay
-    await relay.stop()
 
 
 @pytest.fixture
@@ -50,12 +40,6 @@ def set_callee(settings: Any, **form: Any) -> None:
     url = f"{settings.twilio_api_base}/2010-04-01/Accounts/{settings.twilio_account_sid}/Local/Callees.json"
     resp = httpx.post(url, data=form, auth=(settings.twilio_account_sid, settings.twilio_auth_token))
     assert resp.status_code == 201, resp.text
-
-
-def agent_with_number(api: httpx.Client, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    agent = api.post("/v1/agents", json={"name": "Acme outbound", **fields}).json()
-    number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).json()
-    return agent, number
 
 
 async def follow(api: httpx.Client, call_id: str, timeout: float = 60) -> tuple[dict[str, Any], list[str]]:

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from agentphone import verify_webhook
 
-from media_relay.config import RelaySettings
-from media_relay.server import Relay, build_relay
+from media_relay.server import Relay
 from switchboard.container import Container
 from switchboard.localcarrier.dialer import place_inbound_call, script_from_lines
-from tests.support.servers import free_port
+from tests.support.calls import agent_with_number
 from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow
@@ -27,21 +25,6 @@ LINES = ["Hi, I would like to check the status of my order.", "Please transfer m
 
 def words(text: str) -> set[str]:
     return {w.strip(",.?!").lower() for w in text.split()}
-
-
-@pytest.fixture
-async def relay(container: Container) -> AsyncIterator[Relay]:
-    port = free_port()
-    container.settings.relay_url = f"ws://127.0.0.1:{port}/twilio"
-    relay = await build_relay(container, RelaySettings()).start("127.0.0.1", port)
-    yield relay
-    await relay.stop()
-
-
-def agent_with_number(api: httpx.Client, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    agent = api.post("/v1/agents", json={"name": "Acme support", **fields}).json()
-    number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).json()
-    return agent, number
 
 
 async def call(api_url: str, settings: Any, number: dict[str, Any], lines: list[str]) -> Any:
