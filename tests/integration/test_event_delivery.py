@@ -10,15 +10,16 @@ import pytest
 from agentphone import verify_webhook
 
 from switchboard.container import Container
+from switchboard.local.runtime import load_function
 from switchboard.webhooks.delivery import backoff_seconds
-from switchboard.webhooks.poller import DeliveryPoller, load_handler_module
+from switchboard.webhooks.poller import DeliveryPoller
 from tests.support.receiver import webhook_receiver
 
 
 @pytest.fixture
 def poller(container: Container, monkeypatch: pytest.MonkeyPatch) -> DeliveryPoller:
     """The local poller driving the real Lambda handler module, bound to this test's container."""
-    module = load_handler_module()
+    module = load_function("deliveries")
     monkeypatch.setattr(module, "get_container", lambda: container)
     return DeliveryPoller(container.aws_client("sqs"), container.settings.delivery_queue_url, module.handler,
                           wait_seconds=0)

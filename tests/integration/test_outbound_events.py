@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from switchboard.carrier import signature
 from switchboard.clock import iso, utcnow
 from switchboard.container import Container, get_container
-from switchboard.local.outbound import LocalScheduler, OutboundContext, OutboundPoller
+from switchboard.local.outbound import LocalScheduler, OutboundPoller, outbound_context
 from switchboard.local.provision import ACCOUNT, provision_outbound
 from switchboard.scheduling import at_expression, due_second, fill_context, scheduled_event
 from switchboard.services import calls
@@ -279,7 +279,7 @@ def test_cancelling_a_scheduled_call_deletes_its_schedule_and_it_never_rings(
                               outbound.settings.outbound_function_arn or "")
     late = fill_context(json.dumps(payload), schedule_arn=f"arn:aws:scheduler:::schedule/x/{canceled['id']}",
                         scheduled_time=start, execution_id="late")
-    assert outbound.handler(json.loads(late), OutboundContext()) == {"outcome": "skipped", "callId": canceled["id"]}
+    assert outbound.handler(json.loads(late), outbound_context()) == {"outcome": "skipped", "callId": canceled["id"]}
     assert len(dialed(local_carrier)) == 1
     (answer,) = outbound.read(outbound.outcomes_tap, 1)
     assert answer["detail-type"] == "CallFailed"
@@ -316,15 +316,15 @@ def test_the_sample_events_drive_the_handler(outbound: Outbound, caller: dict[st
     event = load_event("outbound_call_requested.json")
     event["id"] = str(uuid.uuid4())
     event["detail"] |= {"projectId": project.project_id, "agentId": caller["agent"]["id"]}
-    first = outbound.handler(event, OutboundContext())
-    again = outbound.handler(event, OutboundContext())
+    first = outbound.handler(event, outbound_context())
+    again = outbound.handler(event, outbound_context())
     assert first["outcome"] == "placed" and again == {**first, "outcome": "duplicate", "first": "placed"}
     assert len(dialed(local_carrier)) == 1
     fired = load_event("schedule_fired.json")
     fired["detail"]["projectId"] = project.project_id
     fired["detail"]["callId"] = first["callId"]  # not a scheduled call: nothing to place
-    assert outbound.handler(fired, OutboundContext()) == {"outcome": "skipped", "callId": first["callId"]}
-    assert outbound.handler({"detail-type": "Something else"}, OutboundContext()) == {"outcome": "ignored"}
+    assert outbound.handler(fired, outbound_context()) == {"outcome": "skipped", "callId": first["callId"]}
+    assert outbound.handler({"detail-type": "Something else"}, outbound_context()) == {"outcome": "ignored"}
     assert len(dialed(local_carrier)) == 1
 
 

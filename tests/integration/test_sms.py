@@ -16,9 +16,10 @@ from agentphone.webhook import construct_event
 
 from switchboard.carrier import signature
 from switchboard.container import Container
+from switchboard.local.runtime import load_function
 from switchboard.localcarrier import cli
 from switchboard.localcarrier.sms import inbound_form
-from switchboard.webhooks.poller import DeliveryPoller, load_handler_module
+from switchboard.webhooks.poller import DeliveryPoller
 from tests.support.published_schema import assert_conforms
 from tests.support.receiver import Receiver, webhook_receiver
 
@@ -28,7 +29,7 @@ PHONE = "+14155550123"  # somebody's mobile, outside the platform
 @pytest.fixture
 def poller(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeliveryPoller]:
     """The deliveries Lambda handler fed from this test's queue, polling in the background."""
-    module = load_handler_module()
+    module = load_function("deliveries")
     monkeypatch.setattr(module, "get_container", lambda: container)
     running = DeliveryPoller(container.aws_client("sqs"), container.settings.delivery_queue_url, module.handler,
                              wait_seconds=1)

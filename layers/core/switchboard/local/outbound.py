@@ -10,47 +10,30 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from switchboard.clock import Clock, utcnow
+from switchboard.local.runtime import LocalContext, Loop, load_function
 from switchboard.logging import logger
 from switchboard.scheduling import fill_context, parse_at
 
-HANDLER = Path(__file__).resolve().parents[4] / "functions" / "outbound" / "app.py"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-def load_outbound_handler(path: Path = HANDLER) -> Handler:
-    """functions/outbound/app.py's handler, imported by path (functions/ is not a package, as in Lambda)."""
-    spec = importlib.util.spec_from_file_location("switchboard_outbound_handler", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.handler
+def load_outbound_handler() -> Handler:
+    return load_function("outbound").handler
 
 
-class OutboundContext:
-    function_name = "switchboard-outbound-local"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:switchboard-outbound-local"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
+def outbound_context() -> LocalContext:
+    return LocalContext("outbound", memory_mb=512, timeout_ms=30_000)
 
 
-class OutboundPoller(threading.Thread):
+class OutboundPoller(Loop):
     """SQS (the local rule's target) → the outbound handler, one event at a time.
 
     A handler exception leaves the message in the queue: it comes back after the visibility
@@ -58,10 +41,9 @@ class OutboundPoller(threading.Thread):
     """
 
     def __init__(self, sqs: Any, queue_url: str, handler: Handler, *, account: str, wait_seconds: int = 1) -> None:
-        super().__init__(name="outbound-poller", daemon=True)
+        super().__init__("outbound-poller", failure_pause=1)
         self.sqs, self.queue_url, self.handler = sqs, queue_url, handler
         self.account, self.wait_seconds = account, wait_seconds
-        self._halt = threading.Event()
 
     def poll_once(self) -> int:
         resp = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
@@ -71,7 +53,7 @@ class OutboundPoller(threading.Thread):
             event = json.loads(message["Body"])
             event.setdefault("account", self.account)  # moto's envelope leaves it out; EventBridge's has it
             try:
-                self.handler(event, OutboundContext())
+                self.handler(event, outbound_context())
             except Exception:
                 logger.exception("outbound handler failed; the event will be retried",
                                  extra={"eventId": event.get("id")})
@@ -79,16 +61,7 @@ class OutboundPoller(threading.Thread):
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
 
-    def run(self) -> None:
-        while not self._halt.is_set():
-            try:
-                self.poll_once()
-            except Exception:
-                logger.exception("outbound poller error")
-                self._halt.wait(1)
-
-    def stop(self) -> None:
-        self._halt.set()
+    step = poll_once
 
 
 @dataclass
@@ -102,7 +75,7 @@ class _Schedule:
     done: bool = False  # an at() schedule fires once; one kept after completion stays, inert
 
 
-class LocalScheduler(threading.Thread):
+class LocalScheduler(Loop):
     """Fires the group's one-off schedules at their due time (moto never does)."""
 
     MAX_ATTEMPTS = 3
@@ -110,11 +83,9 @@ class LocalScheduler(threading.Thread):
 
     def __init__(self, client: Any, group_name: str, handler: Handler, *, interval: float = 0.5,
                  clock: Clock = utcnow) -> None:
-        super().__init__(name="local-scheduler", daemon=True)
-        self.client, self.group_name, self.handler = client, group_name, handler
-        self.interval, self.clock = interval, clock
+        super().__init__("local-scheduler", interval=interval)
+        self.client, self.group_name, self.handler, self.clock = client, group_name, handler, clock
         self._known: dict[str, _Schedule] = {}
-        self._halt = threading.Event()
 
     def tick(self) -> int:
         """Fire what is due; returns how many schedules fired."""
@@ -153,7 +124,7 @@ class LocalScheduler(threading.Thread):
         payload = fill_context(schedule.payload, schedule_arn=schedule.arn, scheduled_time=schedule.due,
                                execution_id=uuid.uuid4().hex[:16], attempt=schedule.attempts)
         try:
-            self.handler(json.loads(payload), OutboundContext())
+            self.handler(json.loads(payload), outbound_context())
         except Exception:
             logger.exception("scheduled invocation failed", extra={"schedule": name, "attempt": schedule.attempts})
             if schedule.attempts < self.MAX_ATTEMPTS:
@@ -171,12 +142,4 @@ class LocalScheduler(threading.Thread):
             self.client.delete_schedule(Name=name, GroupName=self.group_name)
         self._known.pop(name, None)
 
-    def run(self) -> None:
-        while not self._halt.wait(self.interval):
-            try:
-                self.tick()
-            except Exception:
-                logger.exception("local scheduler error")
-
-    def stop(self) -> None:
-        self._halt.set()
+    step = tick

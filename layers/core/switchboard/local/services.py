@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from switchboard.container import Container
-from switchboard.logging import logger
+from switchboard.local.runtime import Loop
 
 
 class Stoppable(Protocol):
@@ -20,22 +20,15 @@ def carrier_app(identity: dict[str, Any]) -> Any:
     return create_app(account_sid=identity["twilioAccountSid"], auth_token=identity["twilioAuthToken"])
 
 
-class Every(threading.Thread):
+class Every(Loop):
     """Run a job every `seconds` until stopped (local stand-in for a scheduled Lambda)."""
 
-    def __init__(self, seconds: float, job: Any, name: str) -> None:
-        super().__init__(name=name, daemon=True)
-        self.seconds, self.job, self._halt = seconds, job, threading.Event()
+    def __init__(self, seconds: float, job: Callable[[], object], name: str) -> None:
+        super().__init__(name, interval=seconds)
+        self.job = job
 
-    def run(self) -> None:
-        while not self._halt.wait(self.seconds):
-            try:
-                self.job()
-            except Exception:
-                logger.exception("local scheduled job failed", extra={"job": self.name})
-
-    def stop(self) -> None:
-        self._halt.set()
+    def step(self) -> object:
+        return self.job()
 
 
 def background_tasks(c: Container) -> list[Stoppable]:
