@@ -25,7 +25,6 @@ import random
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from typing import Any
 
 import httpx
@@ -34,6 +33,7 @@ from stack import ROOT, LocalStack, Webhook, free_port, process_cpu_seconds, pro
 from switchboard.carrier import signature
 from switchboard.localcarrier.media_client import MediaStreamClient
 from switchboard.localcarrier.state import sid
+from switchboard.localcarrier.twiml_reader import stream_target
 
 TURN_EVERY_S = 6.0
 STEADY_S = 24.0
@@ -97,11 +97,10 @@ async def open_call(http: httpx.AsyncClient, stack: LocalStack, relay: Relay, nu
             "To": number, "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
     body, headers = signature.signed_form(c["voiceWebhookUrl"], form, c["twilioAuthToken"])
     twiml = (await http.post(c["voiceWebhookUrl"], content=body, headers=headers)).text
-    stream = ET.fromstring(twiml).find("Connect/Stream")
-    if stream is None:
+    target = stream_target(twiml)
+    if target is None:
         raise RuntimeError(f"no stream in the answer: {twiml}")
-    params = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
-    return MediaStreamClient(relay.url, c["twilioAuthToken"], c["twilioAccountSid"], call_sid, params)
+    return MediaStreamClient(relay.url, c["twilioAuthToken"], c["twilioAccountSid"], call_sid, target[1])
 
 
 async def talk(client: MediaStreamClient, line: bytes, stop: asyncio.Event) -> None:

@@ -46,7 +46,6 @@ class Playout:
         self.queue: asyncio.Queue[Segment] = asyncio.Queue()
         self.pending: dict[str, Segment] = {}
         self.frames_sent = 0
-        self.clears = 0
         self._seq = 0
         self._deadline: float | None = None
         self._generation = 0  # bumped by clear(): the segment being played stops at its next frame
@@ -78,7 +77,6 @@ class Playout:
         """Stop the agent now: tell the far end to drop its buffer, forget everything unheard."""
         self._generation += 1
         await self.send(tp.clear(self.stream_sid))
-        self.clears += 1
         dropped = list(self.pending.values())
         self.pending.clear()
         while not self.queue.empty():

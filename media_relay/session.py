@@ -59,8 +59,7 @@ class RelayDeps:
     http: httpx.AsyncClient
     control: CallControl | None = None
     vad_mode: int = 2
-    # Told each answered turn's timing breakdown (benchmarks, metrics); must not block.
-    on_turn: Callable[[dict[str, Any]], None] | None = None
+    limits: CallLimits = field(default_factory=CallLimits)
     stats: RelayStats = field(default_factory=RelayStats)
     # Hosted mode's language model, built on first use (a missing model costs hosted calls, not the relay).
     llm_factory: Callable[[], LanguageModel] | None = None
@@ -81,7 +80,6 @@ class RelayDeps:
                 logger.exception("no language model for hosted calls")
                 return UnavailableModel(str(exc))
         return self._llm
-    limits: CallLimits = field(default_factory=CallLimits)
 
 
 class CallSession:
@@ -96,7 +94,7 @@ class CallSession:
         self.utterances: asyncio.Queue[tuple[Transcript, float | None, float | None]] = asyncio.Queue()
         self.turn_task: asyncio.Task[None] | None = None
         self.ending: str | None = None  # the end reason, once the platform decided to end the call
-        self.barge_ins: list[float] = []  # monotonic times a `clear` went out because the caller cut in
+        self.barge_ins = 0  # `clear`s sent because the caller cut in
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def run(self) -> None:
@@ -128,7 +126,7 @@ class CallSession:
                     task.cancel()
         await self.deps.records.call_ended(ctx, self.ending)
         logger.info("call ended", extra={"callId": ctx.call["id"], "framesSent": self.playout.frames_sent,
-                                         "endReason": self.ending, "bargeIns": len(self.barge_ins)})
+                                         "endReason": self.ending, "bargeIns": self.barge_ins})
 
     async def _wait_for_start(self) -> tp.Start | None:
         async for raw in self.ws:
@@ -190,7 +188,7 @@ class CallSession:
 
     async def _barge_in(self) -> None:
         await self.playout.clear()  # first: the caller must stop hearing the agent now
-        self.barge_ins.append(time.monotonic())
+        self.barge_ins += 1
         turn = self.turns.interrupt()
         if self.turn_task is not None:
             self.turn_task.cancel()

@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 # What the session does when a reply asks to end or transfer the call: (kind, transfer number).
 ActionHandler = Callable[[str, str | None], Awaitable[None]]
 HEARD_SLACK_S = 5.0  # how much longer than the audio itself we wait for its marks to come back
-
-
 MIN_SPOKEN_CHARS = 40  # shorter sentences ride with the next one: fewer TTS requests, same marks
 
 
@@ -185,23 +183,21 @@ class TurnRunner:
 
     async def _replies(self, transcript: Transcript, turn: Turn) -> AsyncGenerator[ReplyChunk, None]:
         """The answer to one caller turn, chunk by chunk: from the agent's webhook, or its own model."""
+        payload = None if self.hosted is not None else self.payload(transcript, turn.id)
+        if transcript.text:
+            self._remember(transcript.text, "inbound")
         if self.hosted is not None:
             digits, self.digits = self.digits or None, ""
             interrupted, self.last_interruption = self.last_interruption, None
-            if transcript.text:
-                self._remember(transcript.text, "inbound")
             turn.exchange = Exchange(started=time.monotonic())  # latency only: no delivery for a model turn
             async with aclosing(self.hosted.respond(transcript.text, digits=digits, interrupted=interrupted)) as out:
                 async for chunk in out:
                     turn.exchange.first_byte = turn.exchange.first_byte or time.monotonic()
                     yield chunk
             return
-        payload = self.payload(transcript, turn.id)
-        if transcript.text:
-            self._remember(transcript.text, "inbound")
         hook = self.ctx.webhook
         turn.exchange = Exchange()
-        if hook is None:
+        if hook is None or payload is None:
             turn.exchange.error = "No webhook is set for this agent or project."
             return
         async for obj in respond(self.deps.http, hook["url"], hook["secret"], float(hook["timeout"]), payload,
@@ -261,9 +257,6 @@ class TurnRunner:
         if turn.transcript is not None:
             latency |= self._breakdown(turn, latency["firstAudio"])
             self.last_latency = latency
-            if self.deps.on_turn is not None:
-                self.deps.on_turn({"callId": self.ctx.call["id"], "turnId": turn.id,
-                                   "interrupted": turn.interrupted, **latency})
         record = {"id": turn.id, "transcript": turn.transcript.text if turn.transcript else "", "response": heard,
                   "confidence": turn.transcript.confidence if turn.transcript else None,
                   "interrupted": turn.interrupted, "createdAt": iso(utcnow()), "latencyMs": latency}

@@ -19,6 +19,7 @@ import httpx
 from switchboard.carrier import signature
 from switchboard.localcarrier.media_client import MediaStreamClient
 from switchboard.localcarrier.state import sid
+from switchboard.localcarrier.twiml_reader import dial_target, stream_of
 
 
 @dataclass
@@ -130,7 +131,7 @@ class _FollowCarrier:
             if resp.status_code != 200:
                 continue
             call = resp.json()
-            dial = _dial_target(call.get("twiml") or "")
+            dial = dial_target(call.get("twiml") or "")
             if dial or call.get("status") in ("completed", "canceled"):
                 self.transferred_to, self.ended = dial, True
                 await client.hang_up()  # Twilio sends `stop` and closes the stream
@@ -139,13 +140,6 @@ class _FollowCarrier:
     async def report_end(self, duration_s: float) -> None:
         await self.http.post(f"{self.link.api}/Local/InboundCalls/{self.call_sid}.json", auth=self.auth,
                              data={"Status": "completed", "Duration": str(round(duration_s))})
-
-
-def _dial_target(twiml: str) -> str | None:
-    if "<Dial" not in twiml:
-        return None
-    dial = ET.fromstring(twiml).find("Dial")
-    return (dial.text or "").strip() or None if dial is not None else None
 
 
 async def signed_post(http: httpx.AsyncClient, url: str, form: dict[str, str], auth_token: str) -> httpx.Response:
@@ -177,11 +171,10 @@ async def place_inbound_call(*, voice_url: str, account_sid: str, auth_token: st
         elif verb.tag == "Hangup":
             break
         elif verb.tag == "Connect":
-            stream = verb.find("Stream")
-            if stream is None:
+            target = stream_of(verb)
+            if target is None:
                 continue
-            params = {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
-            client = MediaStreamClient(stream.get("url", ""), auth_token, account_sid, call_sid, params)
+            client = MediaStreamClient(target[0], auth_token, account_sid, call_sid, target[1])
             runner = asyncio.create_task(client.run())
             following = asyncio.create_task(follower.follow(client)) if follower else None
             try:

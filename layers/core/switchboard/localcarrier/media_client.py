@@ -47,8 +47,7 @@ class MediaStreamClient:
         self.playout_end = 0.0  # monotonic time the agent audio queued so far finishes playing
         self.pending_marks: dict[str, asyncio.TimerHandle] = {}
         self.marks_echoed: list[tuple[str, float, bool]] = []  # (name, when, cleared?)
-        self.clears = 0
-        self.clear_times: list[float] = []
+        self.clear_times: list[float] = []  # when each `clear` arrived
         self.seq = 0
         self.started_at = 0.0
         self.ws: ClientConnection | None = None
@@ -59,6 +58,10 @@ class MediaStreamClient:
         """Queue caller audio (mu-law); it goes out at real time after what is already queued."""
         for start in range(0, len(mulaw), FRAME):
             self.outgoing.append(mulaw[start:start + FRAME].ljust(FRAME, b"\xff"))
+
+    @property
+    def clears(self) -> int:
+        return len(self.clear_times)
 
     @property
     def caller_speaking(self) -> bool:
@@ -125,7 +128,6 @@ class MediaStreamClient:
                 self.pending_marks[name] = asyncio.get_running_loop().call_later(
                     delay, lambda n=name: asyncio.ensure_future(self._echo(n, cleared=False)))
             elif event == "clear":
-                self.clears += 1
                 self.clear_times.append(now)
                 self.playout_end = now
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]

@@ -22,7 +22,6 @@ import base64
 import binascii
 import contextlib
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from switchboard.localcarrier.dialer import CallerScript, Line, _converse, scrip
 from switchboard.localcarrier.errors import TwilioError
 from switchboard.localcarrier.media_client import MediaStreamClient
 from switchboard.localcarrier.state import CarrierState, rfc2822, sid
+from switchboard.localcarrier.twiml_reader import dial_target, stream_target
 from switchboard.localcarrier.validation import check_to, require
 from switchboard.logging import logger
 
@@ -58,18 +58,6 @@ class OutboundSession:
     bridged_to: MediaStreamClient | None = None  # the other agent's leg, for a call to our own number
     transferred_to: str | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def _stream_of(twiml: str) -> tuple[str, dict[str, str]] | None:
-    stream = ET.fromstring(twiml).find("Connect/Stream")
-    if stream is None:
-        return None
-    return stream.get("url", ""), {p.get("name", ""): p.get("value", "") for p in stream.findall("Parameter")}
-
-
-def _dial_of(twiml: str) -> str | None:
-    dial = ET.fromstring(twiml).find("Dial") if "<Dial" in twiml else None
-    return (dial.text or "").strip() or None if dial is not None else None
 
 
 def _beep() -> bytes:
@@ -160,7 +148,7 @@ class OutboundCalls:
             return behaviour
         self._set(call, status="in-progress", start_time=rfc2822(), answered_at=time.monotonic())
         await self._status(http, call, "in-progress")
-        target = _stream_of(call.get("twiml") or "<Response/>")
+        target = stream_target(call.get("twiml") or "<Response/>")
         if target is None:
             return "completed"  # TwiML without a stream: nothing to do, the call ends
         if own is not None:
@@ -224,10 +212,10 @@ class OutboundCalls:
                 if update.get("status") in ("completed", "canceled"):
                     return
                 twiml = update.get("twiml") or ""
-                if (number := _dial_of(twiml)) is not None:
+                if (number := dial_target(twiml)) is not None:
                     session.transferred_to = number
                     return
-                if (target := _stream_of(twiml)) is not None:
+                if (target := stream_target(twiml)) is not None:
                     await client.hang_up()  # Twilio stops the old stream, then opens the new one
                     client = self._client(call, target)
                     session.clients.append(client)
@@ -241,7 +229,7 @@ class OutboundCalls:
                 "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
         body, headers = signature.signed_form(own["voice_url"], form, self.auth_token)
         answer = (await http.post(own["voice_url"], content=body, headers=headers)).text
-        other = _stream_of(answer)
+        other = stream_target(answer)
         if other is None:
             return
         with self.state.lock:
