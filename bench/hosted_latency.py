@@ -11,12 +11,8 @@ Run: .venv/bin/python bench/hosted_latency.py
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
-from stack import LocalStack, spoken, summary
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stack import LocalStack, spoken, summary  # also puts the repository on sys.path for tests.support
 
 from switchboard.localcarrier.dialer import CallerScript
 from tests.support.fake_openai import FakeOpenAI, Script

@@ -9,31 +9,31 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from switchboard.localcarrier.dialer import CallerScript, CallResult, CarrierLink, Line, place_inbound_call
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the benchmarks reuse the tests' servers and fakes
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from switchboard.localcarrier.dialer import (  # noqa: E402
+    CallerScript,
+    CallResult,
+    CarrierLink,
+    Line,
+    place_inbound_call,
+    script_from_lines,
+)
+from tests.support.servers import ThreadedUvicorn, free_port  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -135,32 +135,23 @@ class Webhook:
 
             return StreamingResponse(lines(), media_type="application/x-ndjson")
 
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = ThreadedUvicorn(app)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/agent"
+        return f"{self.server.url}/agent"
 
     def __enter__(self) -> Webhook:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
+        self.server.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
+        self.server.stop()
 
 
 async def spoken(texts: list[str], voice: str = "rms") -> list[Line]:
-    from media_relay.audio import codec
-    from media_relay.tts.flite_tts import FliteTts
-
-    tts = FliteTts()
-    return [Line(t, codec.encode(b"".join([c async for c in tts.synthesize(t, voice=voice)]))) for t in texts]
+    """The caller's lines, spoken by flite and sent as mu-law (the command-line caller's own way)."""
+    return (await script_from_lines(texts, voice=voice)).lines
 
 
 def process_cpu_seconds(pid: int) -> float:

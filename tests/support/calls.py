@@ -7,7 +7,13 @@ from typing import Any
 
 import httpx
 
-from switchboard.localcarrier.dialer import CallerScript, CallResult, CarrierLink, place_inbound_call
+from switchboard.localcarrier.dialer import (
+    CallerScript,
+    CallResult,
+    CarrierLink,
+    place_inbound_call,
+    script_from_lines,
+)
 
 
 def agent_with_number(api: httpx.Client, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -18,10 +24,7 @@ def agent_with_number(api: httpx.Client, **fields: Any) -> tuple[dict[str, Any],
 
 async def speech(text: str, voice: str = "rms") -> bytes:
     """`text` spoken by flite, as mu-law at 8 kHz (what the caller sends)."""
-    from media_relay.audio import codec
-    from media_relay.tts.flite_tts import FliteTts
-
-    return codec.encode(b"".join([c async for c in FliteTts().synthesize(text, voice=voice)]))
+    return (await script_from_lines([text], voice=voice)).lines[0].mulaw
 
 
 async def dial(api_url: str, settings: Any, number: dict[str, Any], script: CallerScript,
