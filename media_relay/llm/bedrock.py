@@ -13,11 +13,10 @@ Errors, before the stream (`ClientError`, `ThrottlingException`) and inside it (
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +36,8 @@ from media_relay.llm.port import (
     ToolCallEvent,
     ToolResult,
 )
+from media_relay.threaded import read_in_thread
 
-_END = object()
 CONNECTED_NOTE = "(The call has connected.)"  # Bedrock wants the conversation to open with a user turn
 ERROR_CLASSES: dict[str, type[ModelError]] = {
     "ThrottlingException": ModelThrottled,
@@ -199,41 +198,20 @@ class BedrockModel:
         return None
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        stop = threading.Event()
+        params = request_params(request)
 
-        def post(item: Any) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed while the thread was still reading
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+        def open_stream() -> tuple[Iterable[Any], Callable[[], None]]:
+            stream = self.client.converse_stream(**params)["stream"]
+            return stream, stream.close
 
-        threading.Thread(target=self._read, args=(request_params(request), post, stop), daemon=True,
-                         name="bedrock-stream").start()
+        def start(read: Callable[[], None]) -> None:
+            threading.Thread(target=read, daemon=True, name="bedrock-stream").start()
+
         translator = ConverseTranslator()
-        try:
-            while (item := await queue.get()) is not _END:
-                if isinstance(item, BaseException):
-                    raise bedrock_error(item) from item
+        # Stopping early (barge-in) closes the reader: the thread drops the stream at its next event.
+        async with aclosing(read_in_thread(open_stream, start, bedrock_error)) as events:
+            async for item in events:
                 for event in translator.feed(item):
                     yield event
-            if not translator.stopped:
-                raise MalformedStream("Bedrock closed the stream before the message stopped.")
-        finally:
-            stop.set()  # a consumer that stopped early (barge-in): the reader drops the stream
-
-    def _read(self, params: dict[str, Any], post: Callable[[Any], None], stop: threading.Event) -> None:
-        stream = None
-        try:
-            stream = self.client.converse_stream(**params)["stream"]
-            for event in stream:
-                if stop.is_set():
-                    return
-                post(event)
-            post(_END)
-        except Exception as exc:
-            if not stop.is_set():
-                post(exc)
-        finally:
-            if stream is not None:
-                with contextlib.suppress(Exception):
-                    stream.close()
+        if not translator.stopped:
+            raise MalformedStream("Bedrock closed the stream before the message stopped.")

@@ -11,16 +11,16 @@ retried with jittered exponential backoff (botocore's own retries are off, so th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from typing import Any
 from xml.sax.saxutils import escape
 
 from media_relay.ports import FRAME_BYTES_PCM, SAMPLE_RATE, VoiceInfo
+from media_relay.threaded import read_in_thread
 from media_relay.tts.flite_tts import sentences
 from switchboard.errors import UpstreamError
 from switchboard.voices import POLLY_VOICES, default_voice
@@ -29,7 +29,6 @@ VOICES = tuple(VoiceInfo(v.voice_id, v.name, v.provider, v.gender, v.language) f
 MAX_BILLED_CHARS = 3000
 RETRYABLE = frozenset({"ThrottlingException", "ServiceFailureException", "EndpointConnectionError",
                        "ConnectTimeoutError", "ReadTimeoutError"})
-_END = object()
 
 
 def to_ssml(text: str, speed: float) -> str:
@@ -152,41 +151,18 @@ class PollyTts:
             await asyncio.sleep(min(5.0, self.backoff_s * 2 ** (attempt - 1)) * (0.5 + self.jitter() / 2))
 
     async def _stream(self, params: dict[str, Any]) -> AsyncIterator[bytes]:
-        """One request: the blocking call and reads run in the pool; chunks cross over by a queue."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        stop = threading.Event()
+        """One request: the blocking call and its reads run in the pool (see media_relay.threaded)."""
+        def open_stream() -> tuple[Iterable[bytes], Callable[[], None]]:
+            body = self.client.synthesize_speech(**params)["AudioStream"]
+            return body.iter_chunks(self.chunk_bytes), body.close
 
-        def post(item: Any) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed while the thread was still reading
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        def work() -> None:
-            try:
-                body = self.client.synthesize_speech(**params)["AudioStream"]
-                try:
-                    for chunk in body.iter_chunks(self.chunk_bytes):
-                        if stop.is_set():
-                            return
-                        post(chunk)
-                finally:
-                    body.close()
-                post(_END)
-            except Exception as exc:
-                post(exc)
-
-        self.executor.submit(work)  # not awaited: a consumer that stops early must not wait for a read
         carry = b""
-        try:
-            while (item := await queue.get()) is not _END:
-                if isinstance(item, Exception):
-                    raise item
-                carry += item
+        async with aclosing(read_in_thread(open_stream, self.executor.submit)) as chunks:
+            async for chunk in chunks:
+                carry += chunk
                 whole = len(carry) // FRAME_BYTES_PCM * FRAME_BYTES_PCM  # playout pads partial frames
                 if whole:
                     yield carry[:whole]
                     carry = carry[whole:]
-            if len(carry) >= 2:
-                yield carry[:len(carry) // 2 * 2]
-        finally:
-            stop.set()  # a consumer that stopped early (barge-in) ends the read at the next chunk
+        if len(carry) >= 2:
+            yield carry[:len(carry) // 2 * 2]
