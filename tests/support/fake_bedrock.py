@@ -1,8 +1,7 @@
 """A fake Amazon Bedrock runtime: `POST /model/{modelId}/converse-stream` answering real event-stream frames.
 
-Frames are encoded by hand as AWS does (big-endian): total length, headers length, CRC32 of those
-8 bytes; headers (name length, name, type 7 = string, value length, value); the JSON payload; a
-CRC32 of everything before it. boto3 talks to it with `endpoint_url` and dummy credentials.
+Frames are encoded by hand as AWS does (tests/support/eventstream.py), with string headers and a
+JSON payload. boto3 talks to it with `endpoint_url` and dummy credentials.
 Each request takes the next `BedrockScript`; tests read `requests` and `streams`.
 """
 
@@ -11,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import struct
 import time
-import zlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,35 +19,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from tests.support.eventstream import encode_message
 from tests.support.fake_openai import StreamRecord
-
-STRING = 7
-
-
-def _header(name: str, value: str) -> bytes:
-    raw_name, raw_value = name.encode(), value.encode()
-    return bytes([len(raw_name)]) + raw_name + bytes([STRING]) + struct.pack(">H", len(raw_value)) + raw_value
-
-
-def encode_frame(headers: dict[str, str], payload: bytes) -> bytes:
-    raw_headers = b"".join(_header(k, v) for k, v in headers.items())
-    prelude = struct.pack(">II", 12 + len(raw_headers) + len(payload) + 4, len(raw_headers))
-    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + raw_headers + payload
-    return message + struct.pack(">I", zlib.crc32(message))
 
 
 def event_frame(event_type: str, body: dict[str, Any]) -> bytes:
-    return encode_frame({":message-type": "event", ":event-type": event_type, ":content-type": "application/json"},
+    return encode_message({":message-type": "event", ":event-type": event_type, ":content-type": "application/json"},
                         json.dumps(body).encode())
 
 
 def exception_frame(exception_type: str, message: str) -> bytes:
-    return encode_frame({":message-type": "exception", ":exception-type": exception_type,
+    return encode_message({":message-type": "exception", ":exception-type": exception_type,
                          ":content-type": "application/json"}, json.dumps({"message": message}).encode())
 
 
 def error_frame(code: str, message: str) -> bytes:
-    return encode_frame({":message-type": "error", ":error-code": code, ":error-message": message}, b"")
+    return encode_message({":message-type": "error", ":error-code": code, ":error-message": message}, b"")
 
 
 @dataclass
