@@ -95,6 +95,7 @@ class PollyTts:
         self.max_chars, self.max_retries, self.backoff_s = min(max_chars, MAX_BILLED_CHARS), max_retries, backoff_s
         self.chunk_bytes = max(FRAME_BYTES_PCM, chunk_bytes // FRAME_BYTES_PCM * FRAME_BYTES_PCM)
         self.cache: OrderedDict[tuple[str, str, str, float], bytes] = OrderedDict()
+        self.cached_bytes = 0  # kept with the cache, so evicting is not a sum over every entry
         self.cache_bytes, self.cache_max_chars, self.jitter = cache_bytes, cache_max_chars, jitter
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="polly")
 
@@ -126,9 +127,10 @@ class PollyTts:
 
     def _remember(self, key: tuple[str, str, str, float], audio: bytes) -> None:
         """LRU within a byte budget (audio is 16 kB a second, so entries are counted by size)."""
+        self.cached_bytes += len(audio) - len(self.cache.get(key, b""))
         self.cache[key] = audio
-        while sum(len(a) for a in self.cache.values()) > self.cache_bytes and len(self.cache) > 1:
-            self.cache.popitem(last=False)
+        while self.cached_bytes > self.cache_bytes and len(self.cache) > 1:
+            self.cached_bytes -= len(self.cache.popitem(last=False)[1])
 
     async def _with_retries(self, text: str, voice: str, speed: float) -> AsyncIterator[bytes]:
         params = {"Text": to_ssml(text, speed), "TextType": "ssml", "VoiceId": voice, "Engine": self.engine,
