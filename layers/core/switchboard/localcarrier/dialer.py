@@ -65,19 +65,18 @@ class CallResult:
     transferred_to: str | None = None
 
 
-async def _wait_agent_done(client: MediaStreamClient, script: CallerScript, since: float, timeout: float) -> None:
-    """Wait for the agent to start talking after `since` (or give up), then for it to go quiet."""
-    deadline = time.monotonic() + timeout
-    while client.agent.last_media_at <= since and time.monotonic() < deadline and not client.closed.is_set():
-        await asyncio.sleep(0.05)
-    while client.agent_idle_for() < script.quiet_s and not client.closed.is_set():
-        await asyncio.sleep(0.05)
-
-
 async def _wait_agent_starts(client: MediaStreamClient, since: float, timeout: float) -> None:
+    """Wait for the agent to start talking after `since`, or give up after `timeout`."""
     deadline = time.monotonic() + timeout
     while client.agent.last_media_at <= since and time.monotonic() < deadline and not client.closed.is_set():
         await asyncio.sleep(0.01)
+
+
+async def _wait_agent_done(client: MediaStreamClient, script: CallerScript, since: float, timeout: float) -> None:
+    """Wait for the agent to start talking after `since` (or give up), then for it to go quiet."""
+    await _wait_agent_starts(client, since, timeout)
+    while client.agent_idle_for() < script.quiet_s and not client.closed.is_set():
+        await asyncio.sleep(0.05)
 
 
 async def _converse(client: MediaStreamClient, script: CallerScript) -> list[tuple[str, float, float]]:
