@@ -25,6 +25,18 @@ def _owned_from(state: CarrierState, from_: str, code: int) -> None:
 
 def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read_form: FormReader,
             on_call: Callable[[dict[str, Any]], Any] | None) -> None:
+    def new_call(call_sid: str, to: str, from_: str, status: str, direction: str, **fields: Any) -> dict[str, Any]:
+        """A call as the emulator keeps it (Twilio's resource fields, plus the TwiML and REST updates)."""
+        call = {"sid": call_sid, "account_sid": account_sid, "to": to, "from": from_, "status": status,
+                "direction": direction, "answered_by": None, "start_time": None, "end_time": None,
+                "duration": None, "price": None, "parent_call_sid": None, "date_created": rfc2822(),
+                "api_version": "2010-04-01", "twiml": None, "url": None, "status_callback": None,
+                "status_callback_event": [], "machine_detection": None, "amd_callback": None, "updates": [],
+                "uri": f"{base}/Calls/{call_sid}.json", **fields}
+        with state.lock:
+            state.calls[call_sid] = call
+        return call
+
     @app.post(base + "/Calls.json", status_code=201)
     async def place(request: Request) -> dict[str, Any]:
         form = await read_form(request)
@@ -37,17 +49,12 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
             raise TwilioError(400, 21205, "Url or Twiml parameter is required")
         if len(twiml) > TWIML_LIMIT:
             raise TwilioError(400, 21236, f"Twiml is longer than {TWIML_LIMIT} characters")
-        call = {"sid": sid("CA"), "account_sid": account_sid, "to": to, "from": from_, "status": "queued",
-                "direction": "outbound-api", "answered_by": None, "start_time": None, "end_time": None,
-                "duration": None, "price": None, "parent_call_sid": None, "date_created": rfc2822(),
-                "api_version": "2010-04-01", "twiml": twiml or None, "url": url or None,
-                "status_callback": (form.get("StatusCallback") or [None])[-1],
-                "status_callback_event": form.get("StatusCallbackEvent", []),
-                "machine_detection": (form.get("MachineDetection") or [None])[-1],
-                "amd_callback": (form.get("AsyncAmdStatusCallback") or [None])[-1], "updates": []}
-        call["uri"] = f"{base}/Calls/{call['sid']}.json"
-        with state.lock:
-            state.calls[call["sid"]] = call
+        call = new_call(
+            sid("CA"), to, from_, "queued", "outbound-api", twiml=twiml or None, url=url or None,
+            status_callback=(form.get("StatusCallback") or [None])[-1],
+            status_callback_event=form.get("StatusCallbackEvent", []),
+            machine_detection=(form.get("MachineDetection") or [None])[-1],
+            amd_callback=(form.get("AsyncAmdStatusCallback") or [None])[-1])
         if on_call is not None:
             result = on_call(call)
             if inspect.isawaitable(result):
@@ -95,15 +102,9 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
     async def register_inbound(request: Request) -> dict[str, Any]:
         form = await read_form(request)
         call_sid = require(form, "CallSid", 21201, "No 'CallSid' is specified")
-        call = {"sid": call_sid, "account_sid": account_sid, "to": require(form, "To", 21201, "No 'To' number"),
-                "from": require(form, "From", 21213, "No 'From' number"), "status": "in-progress",
-                "direction": "inbound", "answered_by": None, "start_time": rfc2822(), "end_time": None,
-                "duration": None, "price": None, "parent_call_sid": None, "date_created": rfc2822(),
-                "api_version": "2010-04-01", "twiml": None, "url": None, "status_callback": None,
-                "status_callback_event": [], "machine_detection": None, "updates": [],
-                "uri": f"{base}/Calls/{call_sid}.json"}
-        with state.lock:
-            state.calls[call_sid] = call
+        call = new_call(call_sid, require(form, "To", 21201, "No 'To' number"),
+                        require(form, "From", 21213, "No 'From' number"), "in-progress", "inbound",
+                        start_time=rfc2822())
         return _public(call)
 
     @app.post(base + "/Local/InboundCalls/{call_sid}.json")
