@@ -7,7 +7,6 @@ resampled to 8 kHz. Repeated phrases (greetings, fillers) come from a small cach
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 import wave
 from collections import OrderedDict
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from media_relay.audio.resample import downsample
 from media_relay.ports import SAMPLE_RATE, VoiceInfo
+from media_relay.speech.text import sentences
 
 VOICES = (
     VoiceInfo("slt", "SLT (US English, female)", "flite", "female", "en-US"),
@@ -24,12 +24,7 @@ VOICES = (
     VoiceInfo("kal", "Kal (US English, male, diphone)", "flite", "male", "en-US"),
     VoiceInfo("kal16", "Kal16 (US English, male, diphone)", "flite", "male", "en-US"),
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 CACHE_ENTRIES = 256
-
-
-def sentences(text: str) -> list[str]:
-    return [s for s in (p.strip() for p in _SENTENCE.split(text)) if s]
 
 
 class FliteTts:

@@ -20,8 +20,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from media_relay.ports import FRAME_BYTES_PCM, SAMPLE_RATE, VoiceInfo
+from media_relay.speech.text import sentences
 from media_relay.threaded import read_in_thread
-from media_relay.tts.flite_tts import sentences
 from switchboard.errors import UpstreamError
 from switchboard.voices import POLLY_VOICES, default_voice
 

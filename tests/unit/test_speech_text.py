@@ -1,27 +1,51 @@
-"""Streamed model text is cut into speakable sentences as early as it safely can be."""
+"""Text is cut into speakable pieces as early as it is known to be complete."""
 
 from __future__ import annotations
 
-from media_relay.llm.sentences import SentenceChunker, speakable
+from media_relay.speech.text import TextChunker, sentences, speakable
 
 
 def stream(text: str, step: int = 2, **options: int) -> list[str]:
-    chunker = SentenceChunker(**options)
+    chunker = TextChunker(**options)
     pieces: list[str] = []
     for i in range(0, len(text), step):
         pieces += chunker.feed(text[i:i + step])
-    tail = chunker.flush()
+    tail = chunker.release()
     return [*pieces, tail] if tail else pieces
 
 
-def test_a_sentence_is_released_as_soon_as_the_next_word_starts() -> None:
-    chunker = SentenceChunker()
-    assert chunker.feed("Hello") == []
-    assert chunker.feed(" there.") == []  # the end of the buffer may still be "3." of "3.5"
-    assert chunker.feed(" How") == ["Hello there."]
-    assert chunker.feed(" are you?") == []
-    assert chunker.flush() == "How are you?"
-    assert chunker.flush() == ""
+def test_reply_objects_are_joined_as_tokens_or_as_sentences() -> None:
+    chunker = TextChunker()
+    assert chunker.add("It costs 3") == [] and chunker.add(".") == [] and chunker.add("5 dollars.") == [
+        "It costs 3.5 dollars."]
+    chunker = TextChunker()
+    assert chunker.add("Call Dr.") == [] and chunker.add("Smith now.") == ["Call Dr. Smith now."]
+
+
+def test_complete_text_splits_into_sentences() -> None:
+    assert sentences('Hi there. "Is it?" she said. Yes!') == ["Hi there.", '"Is it?"', "she said.", "Yes!"]
+
+
+def test_a_sentence_is_released_the_moment_its_full_stop_arrives() -> None:
+    chunker = TextChunker()
+    assert chunker.feed("Sure, I can") == []
+    assert chunker.feed(" help with that.") == ["Sure, I can help with that."]  # no waiting for a next token
+    assert chunker.feed(" How") == []
+    assert chunker.feed(" are you?") == ["How are you?"]
+    assert not chunker.pending and chunker.release() == ""
+
+
+def test_a_full_stop_that_may_not_end_the_sentence_waits_for_the_next_character() -> None:
+    for held in ("It costs 3.", "Call Dr.", "Ask for J.", "Bring forms etc."):
+        chunker = TextChunker()
+        assert chunker.feed(held) == [], held
+        assert chunker.pending and chunker.release() == held  # what a quiet source gets, at once
+
+
+def test_incomplete_text_is_released_on_request() -> None:
+    chunker = TextChunker()
+    assert chunker.feed("Let me check") == []
+    assert chunker.release() == "Let me check"
 
 
 def test_question_and_exclamation_marks_end_sentences() -> None:
@@ -29,10 +53,10 @@ def test_question_and_exclamation_marks_end_sentences() -> None:
 
 
 def test_decimals_do_not_split_even_when_streamed_across_tokens() -> None:
-    chunker = SentenceChunker()
+    chunker = TextChunker()
     assert chunker.feed("It costs 3.") == []
     assert chunker.feed("5 dollars. Anything") == ["It costs 3.5 dollars."]
-    assert chunker.flush() == "Anything"
+    assert chunker.release() == "Anything"
 
 
 def test_abbreviations_and_initials_do_not_end_a_sentence() -> None:
