@@ -4,7 +4,7 @@ One call; the agent answers every line with four long sentences, and the caller 
 second into each answer (flite speech, real time). The onset is the first voiced frame of the
 caller's line as the relay's own VAD classifies it, stamped when the carrier sent that frame;
 the reaction is the time until the carrier received `clear`. The agent's default
-interruptionSensitivity (0.5) asks for 160 ms of speech before it counts, so a cough does not.
+interruptionSensitivity (0.8) asks for 160 ms of speech before it counts, so a cough does not.
 Target: p95 <= 200 ms. Run: .venv/bin/python bench/barge_in.py
 """
 
@@ -15,7 +15,8 @@ import asyncio
 from stack import LocalStack, Webhook, spoken, summary
 
 from media_relay.audio import codec
-from media_relay.audio.vad import FrameAnalyzer, start_ms_for
+from media_relay.audio.vad import FrameAnalyzer
+from media_relay.engine.plan import onset_ms
 from switchboard.localcarrier.dialer import CallerScript
 
 ANSWER = ("Our store opens at nine in the morning. On weekends we open at ten instead. "
@@ -55,7 +56,7 @@ async def main() -> None:
             continue
         reactions.append((clear - onset) * 1000)
     print(f"barge-in over {len(LINES)} interruptions in one call ({result.duration_s:.0f} s); "
-          f"onset threshold {start_ms_for(0.5)} ms of speech")
+          f"onset threshold {onset_ms(0.8)} ms of speech")
     print(summary("speech onset -> clear", reactions))
     print(f"interruptions not detected: {missed}; turns stored as interrupted: "
           f"{sum(1 for t in turns if t['interrupted'])} of {len(turns)}")

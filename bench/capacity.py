@@ -60,7 +60,6 @@ class Relay:
                     "SWITCHBOARD_RELAY_TRANSCRIBE_ENDPOINT": fakes["transcribe"],
                     "SWITCHBOARD_RELAY_TRANSCRIBE_CA_FILE": fakes["ca"],
                     "SWITCHBOARD_RELAY_POLLY_ENDPOINT": fakes["polly"],
-                    "SWITCHBOARD_RELAY_SILENCE_TIMEOUT_SECONDS": "600",
                     "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "media_relay"], cwd=ROOT, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

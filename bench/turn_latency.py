@@ -36,7 +36,7 @@ async def main() -> None:
         turns = [t for t in stack.turns() if t["transcript"]]
     lat = [t["latencyMs"] for t in turns]
     print(f"turn latency over {len(turns)} turns of one call ({result.duration_s:.0f} s), "
-          f"agent maxSilenceMs 700, webhook answering at once")
+          f"agent endOfTurnSilenceMs 700, webhook answering at once")
     for key, label in [("endpointing", "endpointing"), ("silenceWindow", "  silence window"),
                        ("sttFinalize", "  STT finalisation"), ("firstResponseByte", "webhook first byte"),
                        ("webhook", "webhook first object"), ("tts", "TTS first audio"),

@@ -19,10 +19,10 @@ class RelaySettings(BaseSettings):
     tts_provider: Literal["flite", "polly"] = "flite"
     stt_threads: int = 2
     vad_mode: int = 2
-    # Calls end politely after this long with nobody talking, or once they last this long
-    # (default: the plan's maxCallDurationMinutes).
-    silence_timeout_seconds: float = 30.0
+    # Calls end politely once they last this long (default: the plan's maxCallDurationMinutes).
     max_call_seconds: float | None = None
+    # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
+    max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
 
     # AWS speech (docs/aws-speech.md). Credentials come from the default chain (environment,
     # profile, container or instance role); the region from AWS_REGION.

@@ -37,9 +37,10 @@ from media_relay.llm.port import (
     ToolCallEvent,
     ToolResult,
 )
-from media_relay.llm.sentences import SentenceChunker
 from media_relay.llm.tools import BUILT_IN, CustomTool, ToolRunner, builtin_specs, valid_digits
 from media_relay.reply import ReplyChunk
+from media_relay.speech.text import TextChunker
+from media_relay.streams import QUIET, with_quiet
 from media_relay.templating import fill
 from switchboard.logging import logger
 
@@ -60,6 +61,7 @@ class HostedOptions:
     apology: str = APOLOGY
     guidance: bool = True  # add phone-call instructions after the agent's prompt
     clause_words: int = 12  # a sentence this long is cut at its last clause break
+    quiet_s: float = 0.15  # the model said nothing this long: what it wrote so far is spoken
 
 
 @dataclass
@@ -144,7 +146,7 @@ class HostedResponder:
                         yield chunk
                 calls = state.reply.tool_calls
                 if not calls:
-                    yield ReplyChunk(text=state.tail)
+                    yield ReplyChunk(text=state.tail, complete=True)
                     return
                 actions = self._sort(calls)
                 if actions.hangup or actions.transfer or not (actions.runs or actions.ask_model):
@@ -155,34 +157,39 @@ class HostedResponder:
                     async for chunk in pieces:
                         yield chunk
             self.conversation.said(self.conversation.start_reply(), GAVE_UP)
-            yield ReplyChunk(text=GAVE_UP)
+            yield ReplyChunk(text=GAVE_UP, complete=True)
         except ModelError as exc:
             logger.warning("hosted model failed", extra={"callId": self.call_id, "model": self.model_id,
                                                          "error": exc.detail, "kind": type(exc).__name__})
-            yield ReplyChunk(text=self.options.apology, hangup=True)
+            yield ReplyChunk(text=self.options.apology, hangup=True, complete=True)
         except Exception:
             logger.exception("hosted responder failed", extra={"callId": self.call_id, "model": self.model_id})
-            yield ReplyChunk(text=self.options.apology, hangup=True)
+            yield ReplyChunk(text=self.options.apology, hangup=True, complete=True)
 
     async def _generate(self, state: _Round) -> AsyncGenerator[ReplyChunk, None]:
-        """One model request: each complete sentence is yielded (interim) and recorded as said."""
+        """One model request: each piece is yielded the moment it is complete, or once the model pauses."""
         request = ChatRequest(model=self.model_id, system=self.system, messages=self.conversation.snapshot(),
                               tools=self.specs, max_tokens=self.options.max_tokens,
                               temperature=self.options.temperature)
-        chunker = SentenceChunker(clause_words=self.options.clause_words)
+        chunker = TextChunker(clause_words=self.options.clause_words)
         calls: list[ToolCall] = []
         # Every adapter's stream() is an async generator, so it can be closed the moment we stop.
         stream = cast(AsyncGenerator[StreamEvent, None], self.model.stream(request))
-        async with aclosing(stream) as events:
+        async with aclosing(with_quiet(stream, self.options.quiet_s)) as events:
             async for event in events:
-                if isinstance(event, TextDelta):
-                    for piece in chunker.feed(event.text):
-                        self.conversation.said(state.reply, piece)
-                        state.spoke = True
-                        yield ReplyChunk(text=piece, interim=True)
-                elif isinstance(event, ToolCallEvent):
-                    calls.append(event.call)
-        state.tail = chunker.flush()
+                if event is QUIET:
+                    pieces = [chunker.release()] if chunker.pending else []
+                elif isinstance(event, TextDelta):
+                    pieces = chunker.feed(event.text)
+                else:
+                    if isinstance(event, ToolCallEvent):
+                        calls.append(event.call)
+                    continue
+                for piece in pieces:
+                    self.conversation.said(state.reply, piece)
+                    state.spoke = True
+                    yield ReplyChunk(text=piece, interim=True, complete=True)
+        state.tail = chunker.release()
         if state.tail:
             self.conversation.said(state.reply, state.tail)
             state.spoke = True
@@ -212,16 +219,16 @@ class HostedResponder:
     def _final(self, tail: str, actions: _Actions) -> ReplyChunk:
         return ReplyChunk(text=tail, hangup=actions.hangup and not actions.transfer, transfer=actions.transfer,
                           transfer_number=self.transfer_number if actions.transfer else None,
-                          digits=actions.digits or None)
+                          digits=actions.digits or None, complete=True)
 
     async def _run_tools(self, state: _Round, actions: _Actions) -> AsyncGenerator[ReplyChunk, None]:
         """Say what is pending, a filler while the custom tools run, then hand their results back."""
         if state.tail or actions.digits:
-            yield ReplyChunk(text=state.tail, interim=True, digits=actions.digits or None)
+            yield ReplyChunk(text=state.tail, interim=True, digits=actions.digits or None, complete=True)
         filler = self._filler(actions.runs, model_spoke=state.spoke)
         if filler:
             self.conversation.said(None, filler)
-            yield ReplyChunk(text=filler, interim=True)
+            yield ReplyChunk(text=filler, interim=True, complete=True)
         done = await asyncio.gather(*(self.runner.run(tool, call) for tool, call in actions.runs))
         self._answer(state.reply.tool_calls, actions.results | {r.call_id: r for r in done})
 

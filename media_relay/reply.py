@@ -26,6 +26,8 @@ class ReplyChunk:
     transfer_number: str | None = None
     digits: str | None = None
     problems: list[str] = field(default_factory=list)
+    # The text is a whole piece already cut for speech (hosted mode): speak it without waiting for more.
+    complete: bool = False
 
 
 def parse_chunk(obj: dict[str, Any]) -> ReplyChunk:

@@ -18,10 +18,11 @@ from websockets.http11 import Request, Response
 
 from media_relay.call_control import CarrierCallControl
 from media_relay.config import RelaySettings
+from media_relay.engine.plan import RelayLimits
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.records import DynamoCallRecords
-from media_relay.session import CallLimits, CallSession, RelayDeps
+from media_relay.session import CallSession, RelayDeps
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
 from switchboard.logging import logger
@@ -109,7 +110,7 @@ class Relay:
 def build_relay(container: Container, config: RelaySettings | None = None) -> Relay:
     config = config or RelaySettings()
     max_call = config.max_call_seconds or container.settings.plan.max_call_duration_minutes * 60
-    limits = CallLimits(silence_timeout_s=config.silence_timeout_seconds, max_duration_s=max_call)
+    limits = RelayLimits(max_duration_s=max_call, max_silence_ceiling_ms=config.max_silence_ceiling_ms)
     deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=DynamoCallRecords(container),
                      http=httpx.AsyncClient(), control=CarrierCallControl(lambda: container.carrier),
                      vad_mode=config.vad_mode, limits=limits)

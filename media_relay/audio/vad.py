@@ -36,15 +36,6 @@ class VadEvent:
     at_ms: int  # stream time of the first voiced frame (started) or of the last voiced frame (stopped)
 
 
-def start_ms_for(sensitivity: float) -> int:
-    """Voiced time needed before speech counts: 0.0 -> 280 ms, 0.5 -> 160 ms, 1.0 -> 40 ms.
-
-    This is also the barge-in reaction time, so it stays short; a cough or click (under ~150 ms
-    of voicing) stays below the default.
-    """
-    return int(280 - 240 * max(0.0, min(1.0, sensitivity)))
-
-
 class VadController:
     def __init__(self, analyzer: FrameAnalyzer, *, start_ms: int = 160, stop_ms: int = 700) -> None:
         self.analyzer = analyzer

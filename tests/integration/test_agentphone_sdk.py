@@ -21,8 +21,9 @@ def test_agents_numbers_webhooks_calls_and_usage_through_the_sdk(sdk: AgentPhone
     local_carrier.server.config.app.state.outbound.answering = False  # placed calls stay queued while we look
     voices = sdk.agents.list_voices()
     agent = sdk.agents.create(name="Dentist caller", begin_message="Hello {{name}}", voice=voices[0]["voiceId"],
-                              max_silence_ms=800, interruption_sensitivity=0.4, language="en-US")
+                              max_silence_ms=60_000, interruption_sensitivity=0.8, language="en-US")
     assert agent.id.startswith("agent_") and agent.name == "Dentist caller"
+    assert (agent.max_silence_ms, agent.interruption_sensitivity) == (60_000, 0.8)  # as AgentPhone's clients set them
     assert sdk.agents.get(agent.id).id == agent.id
     assert sdk.agents.update(agent.id, voice_speed=1.1).id == agent.id
     assert [a.id for a in sdk.agents.list().data] == [agent.id]

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from switchboard.models.agent import AGENT_DEFAULTS
+
 
 def test_create_agent_applies_published_defaults(api: httpx.Client) -> None:
     resp = api.post("/v1/agents", json={"name": "Support"})
@@ -14,13 +16,25 @@ def test_create_agent_applies_published_defaults(api: httpx.Client) -> None:
     assert agent["id"].startswith("agent_")
     assert agent["voiceMode"] == "webhook"
     assert agent["modelTier"] == "balanced"
-    assert agent["maxSilenceMs"] == 700
-    assert agent["interruptionSensitivity"] == 0.5
+    assert agent["maxSilenceMs"] == 600_000  # AgentPhone's meaning: the caller-silence hang-up
+    assert agent["endOfTurnSilenceMs"] == 700
+    assert agent["interruptionSensitivity"] == 0.8
+    assert agent["enableBackchannel"] is True
     assert agent["voiceSpeed"] == 1.0
     assert agent["language"] == "en-US"
     assert agent["numbers"] == []
     assert agent["voice"] in {v["voiceId"] for v in api.get("/v1/agents/voices").json()["data"]}
     assert agent["createdAt"].endswith("Z") and len(agent["createdAt"]) == 24
+
+
+def test_an_agent_stored_when_max_silence_was_the_turn_window_reads_the_new_way(
+        api: httpx.Client, container: Any, project: Any) -> None:
+    before = {k: v for k, v in AGENT_DEFAULTS.items() if k != "endOfTurnSilenceMs"}  # the item as stored then
+    old = container.agents.create(project.project_id, {
+        **before, "name": "Old", "voice": "slt", "maxSilenceMs": 900, "interruptionSensitivity": 0.5})
+    agent = api.get(f"/v1/agents/{old['id']}").json()
+    assert (agent["maxSilenceMs"], agent["endOfTurnSilenceMs"]) == (600_000, 900)
+    assert agent["interruptionSensitivity"] == 0.5  # a stored choice stays
 
 
 def test_hosted_agent_without_prompt_is_refused(api: httpx.Client) -> None:
@@ -32,9 +46,9 @@ def test_hosted_agent_without_prompt_is_refused(api: httpx.Client) -> None:
 
 def test_patch_changes_only_sent_fields_and_keeps_hosted_rule(api: httpx.Client) -> None:
     agent = api.post("/v1/agents", json={"name": "A", "beginMessage": "Hello {{name}}"}).json()
-    resp = api.patch(f"/v1/agents/{agent['id']}", json={"maxSilenceMs": 900})
+    resp = api.patch(f"/v1/agents/{agent['id']}", json={"maxSilenceMs": 60_000, "endOfTurnSilenceMs": 900})
     assert resp.status_code == 200
-    assert resp.json()["maxSilenceMs"] == 900
+    assert (resp.json()["maxSilenceMs"], resp.json()["endOfTurnSilenceMs"]) == (60_000, 900)
     assert resp.json()["beginMessage"] == "Hello {{name}}"
     assert api.patch(f"/v1/agents/{agent['id']}", json={"voiceMode": "hosted"}).status_code == 400
     ok = api.patch(f"/v1/agents/{agent['id']}", json={"voiceMode": "hosted", "systemPrompt": "Be kind."})
@@ -45,7 +59,9 @@ def test_bad_input_is_400_with_a_sentence_and_changes_nothing(api: httpx.Client)
     cases = [
         ({"name": ""}, "name"),
         ({"name": 5}, "name"),
-        ({"name": "x", "maxSilenceMs": 100}, "maxSilenceMs"),
+        ({"name": "x", "maxSilenceMs": 5_000}, "maxSilenceMs"),  # 10,000 to 3,600,000
+        ({"name": "x", "maxSilenceMs": 3_600_001}, "maxSilenceMs"),
+        ({"name": "x", "endOfTurnSilenceMs": 100}, "endOfTurnSilenceMs"),
         ({"name": "x", "maxSilenceMs": "700"}, "maxSilenceMs"),
         ({"name": "x", "voiceSpeed": 3}, "voiceSpeed"),
         ({"name": "x", "language": "xx-XX"}, "language"),

@@ -5,6 +5,7 @@ stops generation; a model that fails gives an apology and a clean hang-up."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -79,6 +80,23 @@ async def test_first_sentence_is_heard_while_the_model_is_still_generating(
     turns = only_call(api)["transcripts"]
     assert turns[-1]["response"] == answer and turns[-1]["interrupted"] is False
     assert turns[-1]["latencyMs"]["firstAudio"] is not None
+
+
+async def test_a_model_that_pauses_after_its_first_sentence_does_not_hold_it_back(
+        api: httpx.Client, api_url: str, settings: Any, relay: Relay, model_server: FakeOpenAI) -> None:
+    """First audio within the silence window + STT finalisation + 300 ms, though the model goes
+    quiet for 2 s (a tool call, a slow model) right after "Sure, I can help with that."."""
+    first, rest = "Sure, I can help with that.", " Your cleaning is booked for Tuesday at ten."
+    tokens = re.findall(r"\s*\S+", first) + re.findall(r"\s*\S+", rest)
+    model_server.push(Script(tokens=tokens, ttft=0.1, delay=0.02, pauses={len(first.split()): 2.0}))
+    number = hosted_agent_number(api)
+    script = CallerScript(lines=[Line("Can I book a cleaning?", await speech("Can I book a cleaning?"))],
+                          linger_s=4)
+    await dial(api_url, settings, number, script)
+    turn = only_call(api)["transcripts"][-1]
+    latency = turn["latencyMs"]
+    assert turn["response"] == first + rest
+    assert latency["firstAudio"] <= latency["silenceWindow"] + latency["sttFinalize"] + 300, latency
 
 
 async def test_barge_in_stops_generation_and_the_model_remembers_only_what_was_heard(

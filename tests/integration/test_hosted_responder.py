@@ -113,7 +113,8 @@ async def collect(responder: HostedResponder, text: str = "Hi", **kwargs: Any) -
 
 
 def texts(chunks: list[tuple[float, ReplyChunk]]) -> list[str]:
-    return [c.text for _, c in chunks]
+    """The pieces to speak (the closing chunk often only carries the turn's end and its actions)."""
+    return [c.text for _, c in chunks if c.text]
 
 
 def tool_names(body: dict[str, Any]) -> list[str]:
@@ -135,7 +136,8 @@ async def test_first_sentence_is_yielded_before_generation_ends(make: Callable[.
     chunks = await collect(make())
     assert texts(chunks) == ["Sure, I can help with that.", "Your appointment is on Monday at ten.",
                              "Is there anything else?"]
-    assert [c.interim for _, c in chunks] == [True, True, False]
+    assert [c.interim for _, c in chunks] == [True, True, True, False]  # each sentence the moment it ended
+    assert all(c.complete for _, c in chunks)
     assert chunks[0][0] < fake.streams[0].token_times[-1] - 0.3  # heard while ~9 more tokens were generated
     assert not any(c.hangup or c.transfer or c.digits for _, c in chunks)
 
@@ -202,7 +204,7 @@ async def test_end_call_hangs_up_after_the_text(make: Callable[..., HostedRespon
     fake.push(Script(text="Thanks for calling. Goodbye!", tool_calls=[{"name": "end_call", "arguments": {}}]))
     chunks = await collect(make())
     assert [(c.text, c.interim, c.hangup) for _, c in chunks] == [("Thanks for calling.", True, False),
-                                                                  ("Goodbye!", False, True)]
+                                                                  ("Goodbye!", True, False), ("", False, True)]
     assert tool_names(fake.requests[0]) == ["end_call", "press_digits"]  # no transfer number: no transfer tool
 
 
@@ -211,8 +213,8 @@ async def test_transfer_call_is_offered_with_a_transfer_number_and_transfers(
     fake.push(Script(text="Let me transfer you.", tool_calls=[{"name": "transfer_call", "arguments": {}}]))
     chunks = await collect(make(transfer_number=TRANSFER_TO))
     last = chunks[-1][1]
-    assert (last.text, last.transfer, last.transfer_number, last.hangup) == (
-        "Let me transfer you.", True, TRANSFER_TO, False)
+    assert texts(chunks) == ["Let me transfer you."]
+    assert (last.transfer, last.transfer_number, last.hangup) == (True, TRANSFER_TO, False)
     assert "transfer_call" in tool_names(fake.requests[0])
     assert "transfer_call" in fake.requests[0]["messages"][0]["content"]
 
@@ -245,7 +247,7 @@ async def test_custom_tool_gets_a_signed_request_filler_first_and_its_result_goe
               Script(text="Your order ships Friday."))
     chunks = await collect(responder, "Where is order A123?")
     assert [(c.text, c.interim) for _, c in chunks] == [("Let me look that up.", True),
-                                                        ("Your order ships Friday.", False)]
+                                                        ("Your order ships Friday.", True), ("", False)]
     [request] = tools.requests
     assert chunks[0][0] <= request["at"]  # the filler was out before the tool was called
     assert request["method"] == "POST"
@@ -457,7 +459,7 @@ async def test_on_bedrock_a_tool_round_trip_streams_and_keeps_valid_history(
     chunks = await collect(responder, "Where's my order?")
     assert [(c.text, c.interim, c.hangup) for _, c in chunks] == [
         ("Let me check that order for you.", True, False), ("It ships Friday.", True, False),
-        ("Anything else?", True, False), ("Goodbye then.", False, True)]
+        ("Anything else?", True, False), ("Goodbye then.", True, False), ("", False, True)]
     assert chunks[1][0] < fake.streams[1].token_times[-1]
     assert json.loads(tools.requests[0]["body"])["arguments"] == {"order_id": "A123"}
     second = fake.requests[1]
@@ -477,7 +479,7 @@ async def test_on_bedrock_a_failing_model_apologises_and_hangs_up(
     fake, model = bedrock
     fake.push(script)
     chunks = await collect(make(model=model))
-    assert chunks[-1][1] == ReplyChunk(text=APOLOGY, hangup=True)
+    assert chunks[-1][1] == ReplyChunk(text=APOLOGY, hangup=True, complete=True)
 
 
 async def test_on_bedrock_a_barge_in_stops_the_stream_reader(make: Callable[..., HostedResponder],

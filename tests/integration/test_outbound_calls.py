@@ -83,6 +83,21 @@ async def test_a_person_answers_and_the_agent_hangs_up(api: httpx.Client, settin
     assert session.clients[0].agent.chunks  # the callee heard the agent
 
 
+async def test_a_calls_shorter_max_silence_hangs_up_on_a_silent_callee(
+        api: httpx.Client, settings: Any, relay: Relay, carrier: OutboundCalls) -> None:
+    set_callee(settings, Number=CALLEE)  # answers, then says nothing
+    with voice_webhook([]) as hook:
+        api.post("/v1/webhooks", json={"url": hook.url})
+        agent, _ = agent_with_number(api, maxSilenceMs=60_000)
+        created = api.post("/v1/calls", json={"agentId": agent["id"], "toNumber": CALLEE, "maxSilenceMs": 10_000,
+                                              "initialGreeting": "Hi, this is Acme."})
+        assert created.status_code == 201
+        call, _ = await follow(api, created.json()["id"])
+    assert call["status"] == "completed" and call["endReason"] == "silence-timeout"
+    assert 10 <= call["durationSeconds"] <= 18
+    assert "nobody is there" in call["transcripts"][-1]["response"]
+
+
 @pytest.mark.parametrize("behaviour", ["no-answer", "busy"])
 async def test_unanswered_and_busy_lines(api: httpx.Client, settings: Any, relay: Relay, carrier: OutboundCalls,
                                          behaviour: str) -> None:

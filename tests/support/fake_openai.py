@@ -33,6 +33,7 @@ class Script:
     malformed: bool = False  # a chunk that is not JSON after the text
     cut: bool = False  # the stream ends without a finish reason or [DONE]
     error_chunk: str | None = None  # a `{"error": ...}` chunk after the text
+    pauses: dict[int, float] = field(default_factory=dict)  # token index -> seconds of silence before it
 
 
 @dataclass
@@ -99,7 +100,7 @@ class FakeOpenAI:
             await asyncio.sleep(script.ttft)
             for i, token in enumerate(tokens):
                 if i:
-                    await asyncio.sleep(script.delay)
+                    await asyncio.sleep(script.delay + script.pauses.get(i, 0.0))
                 record.token_times.append(time.monotonic())
                 yield _chunk({"role": "assistant", "content": token} if i == 0 else {"content": token})
             for extra in tool_call_chunks(script.tool_calls):

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from media_relay.audio.resample import downsample
-from media_relay.audio.vad import FrameAnalyzer, VadController, start_ms_for
+from media_relay.audio.vad import FrameAnalyzer, VadController
+from media_relay.engine.plan import onset_ms
 from media_relay.ports import FRAME_BYTES_PCM
 
 
@@ -43,10 +44,11 @@ def test_silence_and_a_cough_do_not_start_speech() -> None:
     rng = np.random.default_rng(7)
     cough = (rng.normal(0, 6000, 8000 * 100 // 1000)).astype(np.int16).tobytes()  # 100 ms of loud noise
     pcm = bytes(8000) + cough + bytes(16000)
-    controller = VadController(FrameAnalyzer(), start_ms=start_ms_for(0.5), stop_ms=700)
+    controller = VadController(FrameAnalyzer(), start_ms=onset_ms(0.8), stop_ms=700)
     assert run(controller, pcm) == []
 
 
 def test_sensitivity_sets_how_much_speech_counts() -> None:
-    assert start_ms_for(0.0) > start_ms_for(0.5) > start_ms_for(1.0)
-    assert start_ms_for(0.5) > 120  # longer than a cough
+    assert onset_ms(0.1) > onset_ms(0.5) > onset_ms(0.8) > onset_ms(1.0) == 40  # 1: the first sounds
+    assert onset_ms(0.8) == 160  # the default: longer than a cough
+    assert onset_ms(0.0) is None  # 0: never

@@ -40,7 +40,10 @@ class AgentFields(RequestModel):
     voicemailMessage: str | None = Field(default=None, max_length=2000)
     sttMode: SttMode | None = None
     language: Language | None = None
-    maxSilenceMs: int | None = Field(default=None, ge=200, le=5000)
+    # AgentPhone's meaning: hang up after this much caller silence (10 s to an hour).
+    maxSilenceMs: int | None = Field(default=None, ge=10_000, le=3_600_000)
+    # Switchboard's own: the longest silence that ends the caller's turn.
+    endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
     interruptionSensitivity: float | None = Field(default=None, ge=0, le=1)
     voiceSpeed: float | None = Field(default=None, ge=0.5, le=2.0)
     enableBackchannel: bool | None = None
@@ -79,10 +82,11 @@ AGENT_DEFAULTS: dict[str, Any] = {
     "voicemailMessage": None,
     "sttMode": "fast",
     "language": "en-US",
-    "maxSilenceMs": 700,
-    "interruptionSensitivity": 0.5,
+    "maxSilenceMs": 600_000,
+    "endOfTurnSilenceMs": 700,
+    "interruptionSensitivity": 0.8,
     "voiceSpeed": 1.0,
-    "enableBackchannel": False,
+    "enableBackchannel": True,
     "enableMessaging": True,
     "ambientSound": "none",
     "denoisingMode": None,
@@ -90,6 +94,28 @@ AGENT_DEFAULTS: dict[str, Any] = {
     "callScreeningPurpose": None,
     "customTools": None,
 }
+
+
+LEGACY_WINDOW_MAX_MS = 5_000  # a stored maxSilenceMs this small is an old end-of-turn window
+
+
+def upgrade_stored(agent: dict[str, Any]) -> dict[str, Any]:
+    """An agent item as today's fields mean it.
+
+    Before maxSilenceMs took AgentPhone's meaning (the caller-silence hang-up) it held the
+    end-of-turn window (200-5,000 ms); such a value is read as `endOfTurnSilenceMs`.
+    """
+    old = agent.get("maxSilenceMs")
+    legacy = old is not None and int(old) <= LEGACY_WINDOW_MAX_MS
+    if not legacy and old is not None and "endOfTurnSilenceMs" in agent:
+        return agent
+    upgraded = dict(agent)
+    if legacy:
+        upgraded["endOfTurnSilenceMs"] = agent.get("endOfTurnSilenceMs") or int(old)
+        upgraded["maxSilenceMs"] = AGENT_DEFAULTS["maxSilenceMs"]
+    upgraded.setdefault("maxSilenceMs", AGENT_DEFAULTS["maxSilenceMs"])
+    upgraded.setdefault("endOfTurnSilenceMs", AGENT_DEFAULTS["endOfTurnSilenceMs"])
+    return upgraded
 
 
 class AgentNumber(ResponseModel):
@@ -113,6 +139,7 @@ class Agent(ResponseModel):
     sttMode: SttMode
     language: str
     maxSilenceMs: int
+    endOfTurnSilenceMs: int
     interruptionSensitivity: float
     voiceSpeed: float
     enableBackchannel: bool

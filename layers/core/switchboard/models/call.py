@@ -30,6 +30,9 @@ class CallCreate(RequestModel):
     scheduledAt: str | None = None
     callScreeningIdentity: str | None = None
     callScreeningPurpose: str | None = None
+    # This call's own turn-taking, over its agent's: the caller-silence hang-up and the end-of-turn window.
+    maxSilenceMs: int | None = Field(default=None, ge=10_000, le=3_600_000)
+    endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
 
 
 class LatencyMs(ResponseModel):

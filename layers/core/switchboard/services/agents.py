@@ -11,7 +11,8 @@ from switchboard.models.agent import AGENT_DEFAULTS, AgentCreate, AgentUpdate
 
 # Fields that always have a value: an explicit null in a PATCH is a mistake, not "unset".
 NOT_NULLABLE = frozenset({
-    "name", "voiceMode", "voice", "modelTier", "sttMode", "language", "maxSilenceMs", "interruptionSensitivity",
+    "name", "voiceMode", "voice", "modelTier", "sttMode", "language", "maxSilenceMs", "endOfTurnSilenceMs",
+    "interruptionSensitivity",
     "voiceSpeed", "enableBackchannel", "enableMessaging", "ambientSound",
 })
 

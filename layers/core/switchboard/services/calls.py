@@ -106,6 +106,7 @@ def place(c: Container, project_id: str, body: CallCreate, *, origin: dict[str, 
         "recordingUrl": None, "metadata": body.metadata, "variables": body.variables, "answeredBy": None,
         "voiceMode": mode, "initialGreeting": body.initialGreeting, "systemPrompt": body.systemPrompt,
         "voice": body.voice, "modelTier": body.modelTier, "disableRecording": bool(body.disableRecording),
+        "maxSilenceMs": body.maxSilenceMs, "endOfTurnSilenceMs": body.endOfTurnSilenceMs,
         **(origin or {}),
     }
     if due is not None:

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import NotFound
 from switchboard.ids import new_id
+from switchboard.models.agent import upgrade_stored
 from switchboard.store import keys
 from switchboard.store.dynamo import Table, is_conditional_failure, strip_keys
 from switchboard.store.pages import page
@@ -34,22 +35,22 @@ class AgentRepo:
         item = self.table.get(keys.project_pk(project_id), keys.agent_sk(agent_id))
         if item is None:
             raise _missing(agent_id)
-        return strip_keys(item)
+        return upgrade_stored(strip_keys(item))
 
     def find(self, project_id: str, agent_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.project_pk(project_id), keys.agent_sk(agent_id))
-        return strip_keys(item) if item else None
+        return upgrade_stored(strip_keys(item)) if item else None
 
     def get_many(self, project_id: str, agent_ids: list[str]) -> dict[str, dict[str, Any]]:
         wanted = sorted(set(agent_ids))
         found = self.table.batch_get([(keys.project_pk(project_id), keys.agent_sk(a)) for a in wanted])
-        return {item["id"]: strip_keys(item) for item in found}
+        return {item["id"]: upgrade_stored(strip_keys(item)) for item in found}
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         pk = keys.project_pk(project_id)
         items, has_more = page(self.table.query(pk, prefix="AGENT#"), limit, offset)
         total = self.table.count(pk, prefix="AGENT#")
-        return [strip_keys(i) for i in items], total, has_more
+        return [upgrade_stored(strip_keys(i)) for i in items], total, has_more
 
     def update(self, project_id: str, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         changes = {**changes, "updatedAt": iso(self.clock())}
@@ -62,7 +63,7 @@ class AgentRepo:
             if is_conditional_failure(exc):
                 raise _missing(agent_id) from exc
             raise
-        return strip_keys(item)
+        return upgrade_stored(strip_keys(item))
 
     def delete(self, project_id: str, agent_id: str) -> None:
         try:

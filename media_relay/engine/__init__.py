@@ -1,0 +1,1 @@
+"""The conversation engine: one state machine per call decides who speaks, when a turn ends, and why."""
