@@ -72,4 +72,4 @@ def test_deliveries_handler_delivers_the_sample_event(lambda_env: Settings, proj
         result = deliveries.handler(event, FakeContext())
         (req,) = hook.wait(1)
     assert result == {"batchItemFailures": []}
-    assert json.loads(req.body)["event"] == "call.ended"
+    assert json.loads(req.body)["event"] == "agent.message" and json.loads(req.body)["channel"] == "sms"

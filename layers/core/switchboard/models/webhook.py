@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from switchboard.models.common import RequestModel, ResponseModel
+from switchboard.webhooks.events import AGENTPHONE_EVENTS, EXTRA_EVENTS
 
 
 class WebhookSet(RequestModel):
@@ -14,6 +15,19 @@ class WebhookSet(RequestModel):
     contextLimit: int | None = Field(default=None, ge=0, le=50)
     timeout: int | None = Field(default=None, ge=5, le=120)
     rotateSecret: bool | None = None
+    # Switchboard's extension: extra events to receive beside AgentPhone's (None keeps the current list).
+    events: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("events")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [e for e in value if e not in AGENTPHONE_EVENTS | EXTRA_EVENTS]
+        if unknown:
+            raise ValueError(f"unknown event {unknown[0]!r}; extra events are {', '.join(sorted(EXTRA_EVENTS))} "
+                             f"(AgentPhone's {', '.join(sorted(AGENTPHONE_EVENTS))} are always sent)")
+        return sorted(set(value) & EXTRA_EVENTS)
 
 
 class Webhook(ResponseModel):
@@ -26,6 +40,7 @@ class Webhook(ResponseModel):
     createdAt: str
     updatedAt: str | None = None
     agentId: str | None = None
+    events: list[str] = Field(default_factory=list)
 
 
 class Delivery(ResponseModel):

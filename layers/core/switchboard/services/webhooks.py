@@ -16,7 +16,8 @@ from switchboard.webhooks.ssrf import check_url
 
 def set_webhook(c: Container, project_id: str, body: WebhookSet, agent_id: str | None = None) -> dict[str, Any]:
     check_url(body.url, local_mode=c.settings.local_mode)
-    return c.webhooks.set(project_id, body.url, body.contextLimit, body.timeout, bool(body.rotateSecret), agent_id)
+    return c.webhooks.set(project_id, body.url, body.contextLimit, body.timeout, bool(body.rotateSecret), agent_id,
+                          events=body.events)
 
 
 def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: bool = False) -> dict[str, Any]:
