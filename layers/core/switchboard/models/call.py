@@ -80,6 +80,10 @@ class Call(ResponseModel):
     scheduledAt: str | None = None
     warnings: list[str] = []
     createdAt: str | None = None
+    # Post-call analysis, when the deployment has a language model (also on agent.call_ended).
+    summary: str | None = None
+    userSentiment: Literal["Positive", "Neutral", "Negative"] | None = None
+    callSuccessful: bool | None = None
 
 
 class CallDetail(Call):
