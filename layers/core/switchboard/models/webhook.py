@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, computed_field, field_validator
 
 from switchboard.models.common import RequestModel, ResponseModel
 from switchboard.webhooks.events import AGENTPHONE_EVENTS, EXTRA_EVENTS
@@ -60,12 +60,40 @@ class Delivery(ResponseModel):
     url: str | None = None
     durationMs: int | None = None
 
+    # The names AgentPhone's MCP server reads, beside the published ones.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def event(self) -> str | None:
+        return self.eventType
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def statusCode(self) -> int | None:
+        return self.httpStatus
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def success(self) -> bool:
+        return self.status == "success"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def deliveredAt(self) -> str:
+        return self.lastAttemptAt or self.createdAt
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def responseMs(self) -> int | None:
+        return self.durationMs
+
 
 class DeliveryPage(ResponseModel):
     items: list[Delivery]
+    data: list[Delivery]  # the same page under the name AgentPhone's MCP server reads
     total: int
     offset: int
     limit: int
+    hasMore: bool
 
 
 class DeliveryStats(ResponseModel):
@@ -92,3 +120,7 @@ class WebhookTestResult(ResponseModel):
     durationMs: int
     errorMessage: str | None = None
     deliveryId: str | None = None
+    # The names AgentPhone's MCP server reads.
+    statusCode: int | None = None
+    responseMs: int | None = None
+    error: str | None = None

@@ -44,7 +44,8 @@ def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: 
     c.usage.add(project_id, webhooks=1, webhooks_success=int(result.ok), webhooks_failed=int(not result.ok),
                 agent_id=agent_id)
     return {"success": result.ok, "httpStatus": result.http_status, "responseBody": result.response_body,
-            "durationMs": result.duration_ms, "errorMessage": result.error_message, "deliveryId": delivery["id"]}
+            "durationMs": result.duration_ms, "errorMessage": result.error_message, "deliveryId": delivery["id"],
+            "statusCode": result.http_status, "responseMs": result.duration_ms, "error": result.error_message}
 
 
 def stats(c: Container, project_id: str, hours: int) -> dict[str, Any]:
