@@ -30,6 +30,13 @@ class CallCreate(RequestModel):
     scheduledAt: str | None = None
     callScreeningIdentity: str | None = None
     callScreeningPurpose: str | None = None
+    # AgentPhone's long poll: answer once the call is over (or after maxWaitSeconds) with its transcript.
+    waitForCompletion: bool | None = None
+    maxWaitSeconds: int | None = Field(default=None, ge=1, le=600)
+
+    def placing_fields(self) -> dict[str, Any]:
+        """What defines the call placed (for idempotency): how long the caller waits does not."""
+        return self.model_dump(mode="json", exclude={"waitForCompletion", "maxWaitSeconds"})
 
 
 class LatencyMs(ResponseModel):
