@@ -21,9 +21,8 @@ from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow
 CALLEE = "+14155550142"
-LINES = ["Hello, this is Sam speaking.", "Yes, tomorrow at ten works for me."]
-REPLIES = [Reply(single={"text": "Can you come in tomorrow at ten?"}),
-           Reply(single={"text": "Great, see you then. Goodbye.", "hangup": True})]
+LINES = ["Hello, this is Sam speaking."]
+REPLIES = [Reply(single={"text": "Great, see you then. Goodbye.", "hangup": True})]
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ async def test_behind_a_front_with_a_time_limit_the_client_asks_again(
             assert rounds < 40, seen
     call = polled.json()
     assert call["status"] == "completed" and call["transcripts"][-1]["response"] == "Great, see you then. Goodbye."
-    assert rounds >= 3 and "in-progress" in seen  # it progressed while the client kept asking
+    assert rounds >= 2 and "in-progress" in seen  # it progressed while the client kept asking
 
 
 def test_bad_wait_parameters_are_refused_and_place_nothing(api: httpx.Client) -> None:

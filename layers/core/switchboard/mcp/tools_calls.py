@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from switchboard.errors import SwitchboardError
 from switchboard.mcp.runtime import caller, hints, parse, run
 from switchboard.models.call import CallCreate
 from switchboard.services import calls as call_service
@@ -89,10 +91,7 @@ def register(server: MCPServer) -> None:
 
 
 async def run_wait(project_id: str, call_id: str, timeout_s: float) -> Waited:
-    from mcp.server.mcpserver.exceptions import ToolError
-
-    from switchboard.errors import SwitchboardError
-
+    """`wait_for_end` (async itself, so not through `run`), its domain errors as tool errors."""
     try:
         return await wait_for_end(caller().c, project_id, call_id, timeout_s)
     except SwitchboardError as exc:
