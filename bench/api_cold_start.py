@@ -48,17 +48,16 @@ def cold_starts(n: int) -> list[float]:
 
 def warm_requests(m: int) -> tuple[list[float], list[float]]:
     import boto3
-    from moto.server import ThreadedMotoServer
 
     from switchboard.container import get_container
+    from switchboard.local.emulator import start_emulator
     from switchboard.settings import get_settings
     from switchboard.store.schema import create_table
     from tests.support.lambdas import FakeContext, load_event, load_handler
     from tests.support.servers import free_port
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_emulator("127.0.0.1", port)
     try:
         endpoint = f"http://127.0.0.1:{port}"
         os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",

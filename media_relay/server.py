@@ -16,12 +16,13 @@ import httpx
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from media_relay.analysis import PostCallAnalyst
 from media_relay.call_control import CarrierCallControl
+from media_relay.call_end import CallEndRecords
 from media_relay.config import RelaySettings
 from media_relay.engine.plan import RelayLimits
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
-from media_relay.records import DynamoCallRecords
 from media_relay.session import CallSession, RelayDeps
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
@@ -111,9 +112,12 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
     config = config or RelaySettings()
     max_call = config.max_call_seconds or container.settings.plan.max_call_duration_minutes * 60
     limits = RelayLimits(max_duration_s=max_call, max_silence_ceiling_ms=config.max_silence_ceiling_ms)
-    deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=DynamoCallRecords(container),
+    records = CallEndRecords(container)
+    deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=records,
                      http=httpx.AsyncClient(), control=CarrierCallControl(lambda: container.carrier),
                      vad_mode=config.vad_mode, limits=limits)
+    # Post-call analysis uses the hosted-mode model, built lazily like the calls' own.
+    records.analyst = PostCallAnalyst(deps.llm_settings, deps.language_model)
     public = config.public_url or container.settings.relay_url
     return Relay(deps, public, container.carrier.auth_token)
 

@@ -150,25 +150,28 @@ class CallSession:
                             stop_ms=plan.end_of_turn_ms)
         logger.info("call connected", extra={"callId": plan.call_id, "streamSid": start.stream_sid})
         reason: str | None = None
-        async with asyncio.TaskGroup() as group:
-            engine = CallEngine(
-                plan, playout=self.playout, responder=self.deps.responder(ctx, plan),
-                speaker=Speaker(self.deps.tts, self.playout, plan, lambda e: engine.post(e)),
-                records=BoundRecords(self.deps.records, ctx), clock=self.deps.clock,
-                carrier=StreamCarrier(self.deps.control, start.call_sid or ctx.call.get("carrierCallId", ""), self.ws),
-                spawn=group.create_task, timer=self.deps.word_timer)
-            self.engine = engine
-            helpers = [group.create_task(self.playout.run()), group.create_task(self._transcripts(stt, engine))]
-            deciding = group.create_task(engine.run())
-            try:
-                await self._read(stt, vad, engine)
-            finally:
-                engine.post(ev.StreamStopped())
-                await stt.close()
-                reason = await deciding
-                for task in helpers:
-                    task.cancel()
-        await self.deps.records.call_ended(ctx, reason)
+        try:
+            async with asyncio.TaskGroup() as group:
+                engine = CallEngine(
+                    plan, playout=self.playout, responder=self.deps.responder(ctx, plan),
+                    speaker=Speaker(self.deps.tts, self.playout, plan, lambda e: engine.post(e)),
+                    records=BoundRecords(self.deps.records, ctx), clock=self.deps.clock,
+                    carrier=StreamCarrier(self.deps.control, start.call_sid or ctx.call.get("carrierCallId", ""),
+                                          self.ws),
+                    spawn=group.create_task, timer=self.deps.word_timer)
+                helpers = [group.create_task(self.playout.run()), group.create_task(self._transcripts(stt, engine))]
+                deciding = group.create_task(engine.run())
+                try:
+                    await self._read(stt, vad, engine)
+                finally:
+                    engine.post(ev.StreamStopped())
+                    await stt.close()
+                    reason = await deciding
+                    for task in helpers:
+                        task.cancel()
+        finally:
+            # Always: the call's record (and its end event) must not wait on a session that failed.
+            await self.deps.records.call_ended(ctx, reason)
         logger.info("call ended", extra={"callId": plan.call_id, "framesSent": self.playout.frames_sent,
                                          "endReason": reason, "bargeIns": engine.barge_ins})
 

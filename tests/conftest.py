@@ -29,11 +29,10 @@ TEMPLATE = REPO / "template.yaml"
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from switchboard.local.emulator import start_emulator
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_emulator("127.0.0.1", port)
     yield f"http://127.0.0.1:{port}"
     server.stop()
 

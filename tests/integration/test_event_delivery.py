@@ -36,19 +36,19 @@ def queued(container: Container, url: str) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in msgs]
 
 
-def test_call_ended_event_is_delivered_signed(api: httpx.Client, container: Container, project: Any,
-                                              poller: DeliveryPoller) -> None:
+def test_a_subscribed_extra_event_is_delivered_signed(api: httpx.Client, container: Container, project: Any,
+                                                      poller: DeliveryPoller) -> None:
     with webhook_receiver() as hook:
-        secret = api.post("/v1/webhooks", json={"url": hook.url}).json()["secret"]
-        container.event_queue.publish(project.project_id, "call.ended", {"id": "call_x", "transcripts": []},
+        secret = api.post("/v1/webhooks", json={"url": hook.url, "events": ["call.started"]}).json()["secret"]
+        container.event_queue.publish(project.project_id, "call.started", {"id": "call_x"},
                                       agent_id=None, channel="voice")
         drain(poller)
         (req,) = hook.wait(1)
     verify_webhook(req.body, req.headers["x-webhook-signature"], secret, req.headers["x-webhook-timestamp"])
     body = json.loads(req.body)
-    assert body["event"] == "call.ended" and body["data"]["id"] == "call_x"
+    assert body["event"] == "call.started" and body["data"]["id"] == "call_x"
     (delivery,) = api.get("/v1/webhooks/deliveries").json()["items"]
-    assert delivery["status"] == "success" and delivery["eventType"] == "call.ended"
+    assert delivery["status"] == "success" and delivery["eventType"] == "call.started"
     assert api.get("/v1/usage/daily", params={"days": 1}).json()["data"][0]["webhooks"] == 1
 
 
@@ -67,7 +67,7 @@ def test_failures_retry_with_backoff_then_park_in_the_dlq(api: httpx.Client, con
 
     monkeypatch.setattr(container.event_queue, "send", spy)
     with webhook_receiver(status=503) as hook:
-        api.post("/v1/webhooks", json={"url": hook.url})
+        api.post("/v1/webhooks", json={"url": hook.url, "events": ["message.received"]})
         container.event_queue.publish(project.project_id, "message.received", {"id": "msg_1"})
         drain(poller)
         hook.wait(3)
@@ -87,3 +87,26 @@ def test_event_without_webhook_is_dropped_quietly(container: Container, project:
     drain(poller)
     assert container.deliveries.list(project.project_id, 10, 0, None) == ([], 0)
     assert queued(container, container.settings.delivery_dlq_url) == []
+
+
+def test_extra_events_reach_only_webhooks_that_subscribe(api: httpx.Client, container: Container, project: Any,
+                                                         poller: DeliveryPoller) -> None:
+    with webhook_receiver() as hook:
+        api.post("/v1/webhooks", json={"url": hook.url})
+        for event in ("call.started", "message.received", "message.sent"):
+            container.event_queue.publish(project.project_id, event, {"id": "x"})
+        container.event_queue.publish(project.project_id, "agent.message", {"message": "hi"}, channel="sms")
+        drain(poller)
+        (req,) = hook.wait(1)
+        assert json.loads(req.body)["event"] == "agent.message"  # AgentPhone's own, and nothing else
+        assert api.post("/v1/webhooks", json={"url": hook.url, "events": ["message.sent"]}).json()["events"] == [
+            "message.sent"]
+        container.event_queue.publish(project.project_id, "message.sent", {"id": "y"})
+        container.event_queue.publish(project.project_id, "message.received", {"id": "z"})
+        drain(poller)
+        assert [json.loads(r.body)["event"] for r in hook.wait(2)] == ["agent.message", "message.sent"]
+    api.post("/v1/webhooks", json={"url": hook.url, "timeout": 10})
+    assert api.get("/v1/webhooks").json()["events"] == ["message.sent"]  # kept when the hook is set again
+    refused = api.post("/v1/webhooks", json={"url": hook.url, "events": ["call.exploded"]})
+    assert refused.status_code == 400 and "call.exploded" in refused.json()["detail"]
+    assert api.get("/v1/webhooks").json()["events"] == ["message.sent"]

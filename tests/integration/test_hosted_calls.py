@@ -44,6 +44,7 @@ async def relay(container: Container, model_server: FakeOpenAI) -> AsyncIterator
     base = model_server.base_url  # type: ignore[attr-defined]
     relay.deps._llm_settings = LlmSettings(openai_base_url=base, model_balanced="fake-model")
     relay.deps.llm_factory = lambda: OpenAICompatModel(base, http=relay.deps.http, timeout=5)
+    relay.deps.records.analyst.settings.enabled = False  # type: ignore[attr-defined]  # counts own requests
     await relay.start("127.0.0.1", port)
     yield relay
     await relay.stop()

@@ -47,6 +47,18 @@ def test_api_handler_serves_reads_and_writes(lambda_env: Settings, project: Any)
     assert unauthorised["statusCode"] == 401 and json.loads(unauthorised["body"])["detail"] == "Unknown API key."
 
 
+def test_api_handler_serves_mcp_tool_calls_request_after_request(lambda_env: Settings, project: Any) -> None:
+    api = load_handler("api")
+    api.handler(with_key(load_event("api-post-agent.json"), project.api_key), FakeContext())
+    for _ in range(2):  # a warm container serves the next request too (no once-only lifespan state)
+        answered = api.handler(with_key(load_event("api-post-mcp-tool-call.json"), project.api_key), FakeContext())
+        assert answered["statusCode"] == 200, answered
+        result = json.loads(answered["body"])["result"]
+        assert not result.get("isError") and result["structuredContent"]["data"][0]["name"] == "Support"
+    refused = api.handler(with_key(load_event("api-post-mcp-tool-call.json"), "wrong"), FakeContext())
+    assert refused["statusCode"] == 401
+
+
 def test_telephony_handler_checks_the_signature_and_answers_twiml(lambda_env: Settings, project: Any) -> None:
     telephony = load_handler("telephony")
     event = load_event("telephony-voice.json")
@@ -72,4 +84,4 @@ def test_deliveries_handler_delivers_the_sample_event(lambda_env: Settings, proj
         result = deliveries.handler(event, FakeContext())
         (req,) = hook.wait(1)
     assert result == {"batchItemFailures": []}
-    assert json.loads(req.body)["event"] == "call.ended"
+    assert json.loads(req.body)["event"] == "agent.message" and json.loads(req.body)["channel"] == "sms"

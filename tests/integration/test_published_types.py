@@ -86,6 +86,16 @@ def test_every_route_answers_in_the_published_shapes(api: httpx.Client, containe
     assert_conforms(ok(api.get("/v1/usage/by-agent", params={"period": "week", "tz": "Europe/Paris"})),
                     "AgentUsageResponse")
 
+    contact = ok(api.post("/v1/contacts", json={"phoneNumber": "+14155550123", "name": "Ada Lovelace",
+                                                "email": "ada@example.com"}), 201)
+    assert_conforms(contact, "ContactResponse")
+    assert_conforms(ok(api.get("/v1/contacts", params={"search": "ada"})), "ContactListResponse")
+    assert_conforms(ok(api.get(f"/v1/contacts/{contact['id']}")), "ContactResponse")
+    assert_conforms(ok(api.patch(f"/v1/contacts/{contact['id']}", json={"notes": "Prefers texts."})), "ContactResponse")
+    assert_conforms(ok(api.get("/v1/contacts/capabilities", params={"phone_number": "+14155550123"})),
+                    "ContactCapabilitiesResponse")
+    assert api.delete(f"/v1/contacts/{contact['id']}").status_code == 204
+
     detached = ok(api.delete(f"/v1/agents/{agent['id']}/numbers/{number['id']}"))
     assert detached["success"] is True
     assert ok(api.delete(f"/v1/agents/{agent['id']}/webhook"))["success"] is True

@@ -80,7 +80,9 @@ def agent_with_number(api: httpx.Client, hook_url: str | None = None, **agent: A
     number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": created["id"]}).json()
     secret = ""
     if hook_url:
-        secret = api.post("/v1/webhooks", json={"url": hook_url, "contextLimit": 3}).json()["secret"]
+        # message.received and message.sent are Switchboard's extras: delivered on subscription only.
+        secret = api.post("/v1/webhooks", json={"url": hook_url, "contextLimit": 3,
+                                                "events": ["message.received", "message.sent"]}).json()["secret"]
     return created, number, secret
 
 

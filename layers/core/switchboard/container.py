@@ -90,6 +90,12 @@ class Container:
 
         return ConversationRepo(self.table, self.clock)
 
+    @cached_property
+    def contacts(self) -> Any:
+        from switchboard.store.contacts import ContactRepo
+
+        return ContactRepo(self.table, self.clock)
+
     # --- ports -------------------------------------------------------------------------
     @cached_property
     def carrier(self) -> Carrier:

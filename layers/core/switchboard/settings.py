@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     tts_provider: Literal["flite", "polly"] = "flite"
     stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"
     max_body_bytes: int = 1_000_000
+    # Long polls (`GET /v1/calls/{id}?wait=true`, `POST /v1/calls` with `waitForCompletion`) answer with the
+    # call as it stands after at most this long, whatever timeout the client asked for: API Gateway drops a
+    # request after 30 s. None (local mode's uvicorn): no cap.
+    long_poll_max_seconds: float | None = Field(default=None, gt=0)
+    long_poll_interval_seconds: float = Field(default=0.5, gt=0)
 
     @property
     def plan(self) -> PlanLimits:

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What AgentPhone's clients show as a voice's `accent`, by language (a voice may name its own).
+ACCENTS = {
+    "en-US": "American", "en-GB": "British", "en-AU": "Australian", "en-IN": "Indian", "es-US": "US Spanish",
+    "es-ES": "Castilian Spanish", "fr-FR": "French", "fr-CA": "Canadian French", "de-DE": "German",
+    "it-IT": "Italian", "pt-BR": "Brazilian Portuguese", "ja-JP": "Japanese", "ko-KR": "Korean",
+    "zh-CN": "Mandarin Chinese",
+}
+
 
 @dataclass(frozen=True)
 class VoiceEntry:
@@ -16,13 +24,18 @@ class VoiceEntry:
     provider: str
     gender: str
     language: str
+    own_accent: str | None = None
+
+    @property
+    def accent(self) -> str:
+        return self.own_accent or ACCENTS.get(self.language, self.language)
 
 
 # flite's bundled voices (Debian package `flite`); all US English.
 FLITE_VOICES = (
     VoiceEntry("slt", "SLT (US English, female)", "flite", "female", "en-US"),
     VoiceEntry("rms", "RMS (US English, male)", "flite", "male", "en-US"),
-    VoiceEntry("awb", "AWB (Scottish English, male)", "flite", "male", "en-GB"),
+    VoiceEntry("awb", "AWB (Scottish English, male)", "flite", "male", "en-GB", "Scottish"),
     VoiceEntry("kal", "Kal (US English, male, diphone)", "flite", "male", "en-US"),
     VoiceEntry("kal16", "Kal16 (US English, male, diphone)", "flite", "male", "en-US"),
 )

@@ -26,6 +26,11 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
 
         for router in ROUTERS:
             app.include_router(router)
+        from switchboard.mcp.endpoint import McpEndpoint
+
+        # AgentPhone's MCP tools over Streamable HTTP (an ASGI endpoint, so no trailing-slash redirect).
+        app.add_route("/mcp", McpEndpoint(lambda: app.state.container), methods=["GET", "POST", "DELETE"],
+                      include_in_schema=False)
     if telephony:
         from switchboard.telephony.routes import router as telephony_router
 

@@ -47,13 +47,10 @@ def _configure_environment(ports: LocalPorts, identity: dict[str, Any]) -> None:
 def _start_emulator(ports: LocalPorts) -> Any:
     import logging
 
-    from moto.server import ThreadedMotoServer
+    from switchboard.local.emulator import start_emulator
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
-
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
-    server.start()
-    return server
+    return start_emulator(HOST, ports.aws)
 
 
 def _identity(container: Any, identity: dict[str, Any]) -> dict[str, Any]:

@@ -190,6 +190,9 @@ class Voice(ResponseModel):
     provider: str
     gender: str
     language: str
+    accent: str
+    voice_id: str
+    voice_name: str
 
 
 class VoiceList(ResponseModel):

@@ -33,6 +33,13 @@ class CallCreate(RequestModel):
     # This call's own turn-taking, over its agent's: the caller-silence hang-up and the end-of-turn window.
     maxSilenceMs: int | None = Field(default=None, ge=10_000, le=3_600_000)
     endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
+    # AgentPhone's long poll: answer once the call is over (or after maxWaitSeconds) with its transcript.
+    waitForCompletion: bool | None = None
+    maxWaitSeconds: int | None = Field(default=None, ge=1, le=600)
+
+    def placing_fields(self) -> dict[str, Any]:
+        """What defines the call placed (for idempotency): how long the caller waits does not."""
+        return self.model_dump(mode="json", exclude={"waitForCompletion", "maxWaitSeconds"})
 
 
 class LatencyMs(ResponseModel):
@@ -83,6 +90,10 @@ class Call(ResponseModel):
     scheduledAt: str | None = None
     warnings: list[str] = []
     createdAt: str | None = None
+    # Post-call analysis, when the deployment has a language model (also on agent.call_ended).
+    summary: str | None = None
+    userSentiment: Literal["Positive", "Neutral", "Negative"] | None = None
+    callSuccessful: bool | None = None
 
 
 class CallDetail(Call):

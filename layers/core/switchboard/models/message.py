@@ -49,10 +49,14 @@ class MessageSend(RequestModel):
 
 
 class Message(ResponseModel):
+    # `from` (what AgentPhone's MCP server reads) is a Python keyword: an aliased field, dumped by alias.
+    model_config = ConfigDict(**ResponseModel.model_config, serialize_by_alias=True)
+
     id: str
     fromNumber: str
     toNumber: str
     from_: str
+    from_party: str = Field(alias="from")
     to: str
     body: str = Field(default=None, validate_default=True)  # type: ignore[assignment]  # checked in _text
     direction: str

@@ -53,6 +53,7 @@ class DailyPoint(ResponseModel):
     messages: int
     calls: int
     webhooks: int
+    voiceMinutes: float
 
 
 class DailyUsage(ResponseModel):
@@ -65,6 +66,7 @@ class MonthlyPoint(ResponseModel):
     messages: int
     calls: int
     webhooks: int
+    voiceMinutes: float
 
 
 class MonthlyUsage(ResponseModel):

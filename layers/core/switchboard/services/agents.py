@@ -114,5 +114,7 @@ def detach(c: Container, project_id: str, agent_id: str, number_id: str) -> dict
 
 
 def voice_list(c: Container) -> dict[str, Any]:
+    # Both spellings: api.md's camelCase, and the snake_case AgentPhone's MCP server reads.
     return {"data": [{"voiceId": v.voice_id, "name": v.name, "provider": v.provider, "gender": v.gender,
-                      "language": v.language} for v in voices.voices(c.settings.tts_provider)]}
+                      "language": v.language, "accent": v.accent, "voice_id": v.voice_id, "voice_name": v.name}
+                     for v in voices.voices(c.settings.tts_provider)]}

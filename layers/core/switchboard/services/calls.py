@@ -13,7 +13,7 @@ from switchboard.logging import logger
 from switchboard.models.call import TERMINAL_STATUSES, CallCreate
 from switchboard.scheduling import NOT_SET_UP, due_second
 from switchboard.services import agents as agent_service
-from switchboard.services import outcomes
+from switchboard.services import call_ended, outcomes
 from switchboard.services.numbers import telephony_webhooks
 
 # A due scheduled call reaches functions/outbound as this event (the schedule's payload).
@@ -158,6 +158,7 @@ def _fail(c: Container, project_id: str, call_id: str, exc: SwitchboardError) ->
     failed = c.calls.update(project_id, call_id, {"status": "failed", "endedAt": iso(c.clock()), "endReason": "error",
                                                   "error": exc.detail})
     if failed is not None:
+        call_ended.announce(c, project_id, failed)
         outcomes.publish(c, project_id, failed)
     return failed
 
@@ -210,6 +211,7 @@ def end(c: Container, project_id: str, call_id: str) -> dict[str, Any]:
         return c.calls.get(project_id, call_id)
     if call.get("scheduledAt") and not call.get("carrierCallId"):
         _unschedule(c, call_id)
+    call_ended.announce(c, project_id, updated)
     outcomes.publish(c, project_id, updated)
     return updated
 

@@ -26,6 +26,11 @@ def _sum(days: dict[str, dict[str, int]], start: date, end: date) -> dict[str, i
     return total
 
 
+def minutes(counts: dict[str, int]) -> float:
+    """Call time in minutes (AgentPhone's `voiceMinutes`), from the counted seconds."""
+    return round(counts["callSeconds"] / 60, 2)
+
+
 def summary(c: Container, project_id: str) -> dict[str, Any]:
     now = c.clock()
     today = now.date()
@@ -64,7 +69,7 @@ def daily(c: Container, project_id: str, days: int) -> dict[str, Any]:
         day = (start + timedelta(days=n)).isoformat()
         counts = counted.get(day, _zero())
         points.append({"date": day, "messages": counts["messages"], "calls": counts["calls"],
-                       "webhooks": counts["webhooks"]})
+                       "webhooks": counts["webhooks"], "voiceMinutes": minutes(counts)})
     return {"data": points, "days": days}
 
 
@@ -83,8 +88,8 @@ def monthly(c: Container, project_id: str, months: int) -> dict[str, Any]:
     for day, counts in counted.items():
         for k, v in counts.items():
             buckets[day[:7]][k] += v
-    data = [{"month": m, "messages": v["messages"], "calls": v["calls"], "webhooks": v["webhooks"]}
-            for m, v in sorted(buckets.items())]
+    data = [{"month": m, "messages": v["messages"], "calls": v["calls"], "webhooks": v["webhooks"],
+             "voiceMinutes": minutes(v)} for m, v in sorted(buckets.items())]
     return {"data": data, "months": months}
 
 

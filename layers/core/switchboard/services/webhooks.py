@@ -16,7 +16,8 @@ from switchboard.webhooks.ssrf import check_url
 
 def set_webhook(c: Container, project_id: str, body: WebhookSet, agent_id: str | None = None) -> dict[str, Any]:
     check_url(body.url, local_mode=c.settings.local_mode)
-    return c.webhooks.set(project_id, body.url, body.contextLimit, body.timeout, bool(body.rotateSecret), agent_id)
+    return c.webhooks.set(project_id, body.url, body.contextLimit, body.timeout, bool(body.rotateSecret), agent_id,
+                          events=body.events)
 
 
 def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: bool = False) -> dict[str, Any]:
@@ -43,7 +44,8 @@ def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: 
     c.usage.add(project_id, webhooks=1, webhooks_success=int(result.ok), webhooks_failed=int(not result.ok),
                 agent_id=agent_id)
     return {"success": result.ok, "httpStatus": result.http_status, "responseBody": result.response_body,
-            "durationMs": result.duration_ms, "errorMessage": result.error_message, "deliveryId": delivery["id"]}
+            "durationMs": result.duration_ms, "errorMessage": result.error_message, "deliveryId": delivery["id"],
+            "statusCode": result.http_status, "responseMs": result.duration_ms, "error": result.error_message}
 
 
 def stats(c: Container, project_id: str, hours: int) -> dict[str, Any]:

@@ -97,6 +97,27 @@ class CallRepo:
             return None
         return strip_keys(item)
 
+    def claim_once(self, project_id: str, call_id: str, attr: str) -> bool:
+        """Stamp `attr` on the call unless it is already there: True for exactly one caller."""
+        expr = Expr()
+        cond = f"attribute_exists(pk) AND attribute_not_exists({expr.name(attr)})"
+        try:
+            self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_={attr: self.now()},
+                              condition=cond, expr=expr)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return False
+        return True
+
+    def release_claim(self, project_id: str, call_id: str, attr: str) -> None:
+        self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), remove=[attr])
+
+    def count_stream(self, project_id: str, call_id: str, delta: int, changes: dict[str, Any] | None = None) -> None:
+        """The relay's open media streams on a call (+1 when one starts, -1 once it has written all it had)."""
+        self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), add={"streamsOpen": delta},
+                          set_=changes or None, condition="attribute_exists(pk)")
+
     def append_turn(self, project_id: str, call_id: str, turn: dict[str, Any]) -> dict[str, Any]:
         """Store a completed turn (sequence from an atomic counter) and refresh the call's snippet."""
         snippet = (turn.get("response") or turn.get("transcript") or "")[:SNIPPET_CHARS]

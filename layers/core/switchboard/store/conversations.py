@@ -43,7 +43,7 @@ def _missing(conversation_id: str) -> NotFound:
 def message_view(item: dict[str, Any]) -> dict[str, Any]:
     """A message with both spellings of its parties (published schema and api.md)."""
     m = {k: v for k, v in strip_keys(item).items() if k not in INTERNAL_FIELDS}
-    return {**m, "from_": m["fromNumber"], "to": m["toNumber"]}
+    return {**m, "from_": m["fromNumber"], "from": m["fromNumber"], "to": m["toNumber"]}
 
 
 class ConversationRepo:

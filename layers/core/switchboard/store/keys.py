@@ -118,3 +118,7 @@ def conversation_pk(conversation_id: str) -> str:
 
 def message_sk(message_id: str) -> str:
     return f"MSG#{message_id}"
+
+
+def contact_sk(contact_id: str) -> str:
+    return f"CONTACT#{contact_id}"

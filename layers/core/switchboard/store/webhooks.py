@@ -24,8 +24,9 @@ class WebhookRepo:
         return strip_keys(item) if item else None
 
     def set(self, project_id: str, url: str, context_limit: int | None, timeout: int | None,
-            rotate_secret: bool = False, agent_id: str | None = None) -> dict[str, Any]:
-        """Create or replace; the id and secret survive unless `rotate_secret`."""
+            rotate_secret: bool = False, agent_id: str | None = None,
+            events: list[str] | None = None) -> dict[str, Any]:
+        """Create or replace; the id, the secret and the `events` list survive unless given anew."""
         current = self.get(project_id, agent_id) or {}
         now = iso(self.clock())
         hook = {
@@ -39,6 +40,7 @@ class WebhookRepo:
             "createdAt": current.get("createdAt") or now,
             "updatedAt": now,
             "agentId": agent_id,
+            "events": events if events is not None else current.get("events", []),
         }
         self.table.put({"pk": keys.project_pk(project_id), "sk": keys.webhook_sk(agent_id), "kind": "webhook",
                         **hook})

@@ -10,7 +10,7 @@ from switchboard.errors import SwitchboardError
 from switchboard.ids import new_id
 from switchboard.logging import logger
 from switchboard.models.call import TERMINAL_STATUSES
-from switchboard.services import outcomes
+from switchboard.services import call_ended, outcomes
 from switchboard.services.calls import stream_twiml
 
 NOT_IN_SERVICE = "The number you have called is not in service. Goodbye."
@@ -111,7 +111,7 @@ def _finish(c: Container, project_id: str, call: dict[str, Any], status: str, re
     if not already_ended:
         c.usage.add(project_id, call_seconds=duration or 0, agent_id=call.get("agentId"),
                     number_id=call.get("phoneNumberId"))
-        publish(c, project_id, "call.ended", {**updated, "transcripts": c.calls.list_turns(call["id"])})
+        call_ended.announce(c, project_id, updated)
         outcomes.publish(c, project_id, updated)  # CallCompleted / CallFailed on the bus (outbound calls)
     return updated
 

@@ -12,7 +12,8 @@ from typing import Any
 from switchboard.clock import iso, parse_iso
 from switchboard.container import Container
 from switchboard.logging import logger
-from switchboard.webhooks.events import envelope
+from switchboard.services import call_ended
+from switchboard.webhooks.events import CALL_ENDED, envelope, wants
 
 
 def backoff_seconds(attempt: int, base: int) -> int:
@@ -20,18 +21,34 @@ def backoff_seconds(attempt: int, base: int) -> int:
     return min(900, base * 4 ** (attempt - 1))
 
 
+def _call_ended_data(c: Container, message: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """(data, None) once the call has settled; else (None, what happened instead)."""
+    prepared = call_ended.prepare(c, message["projectId"], message["data"]["callId"])
+    if prepared.wait_s > 0:  # the relay is still writing the call's last turn or its analysis
+        c.event_queue.send({**message, "waits": int(message.get("waits", 0)) + 1},
+                           delay_seconds=max(1, round(prepared.wait_s)))
+        return None, "waiting"
+    return prepared.data, None if prepared.data is not None else "dropped"
+
+
 def process_message(c: Container, message: dict[str, Any]) -> str:
-    """Handle one queue message; returns what happened ("delivered", "retrying", "failed", "dropped")."""
-    project_id, agent_id = message["projectId"], message.get("agentId")
+    """Handle one queue message; returns what happened ("delivered", "retrying", "failed", "dropped", "waiting")."""
+    project_id, agent_id, event = message["projectId"], message.get("agentId"), message["event"]
     hook = c.webhooks.resolve(project_id, agent_id)
-    if hook is None:
-        logger.info("no webhook set; event dropped", extra={"event": message["event"], "projectId": project_id})
+    if hook is None or not wants(hook, event):
+        logger.info("no webhook wants the event; dropped", extra={"event": event, "projectId": project_id})
         return "dropped"
+    data = message["data"]
+    if event == CALL_ENDED:
+        built, instead = _call_ended_data(c, message)
+        if built is None:
+            return instead or "dropped"
+        data = built
     delivery_id = message.get("deliveryId")
     if delivery_id is None:
-        delivery_id = c.deliveries.start(project_id, agent_id=agent_id, event_type=message["event"],
+        delivery_id = c.deliveries.start(project_id, agent_id=agent_id, event_type=event,
                                          channel=message.get("channel"), url=hook["url"])["id"]
-    payload = envelope(message["event"], message["data"], at=parse_iso(message["occurredAt"]), agent_id=agent_id,
+    payload = envelope(event, data, at=parse_iso(message["occurredAt"]), agent_id=agent_id,
                        channel=message.get("channel"))
     payload |= message.get("extra") or {}
     result = c.webhook_sender.send(hook["url"], hook["secret"], payload, delivery_id, hook["timeout"])

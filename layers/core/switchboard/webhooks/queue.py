@@ -1,4 +1,4 @@
-"""The event queue: non-voice events (call.started, call.ended, message.*) wait here for delivery."""
+"""The event queue: events other than voice turns (agent.call_ended, SMS agent.message, our extras) wait here."""
 
 from __future__ import annotations
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from switchboard.api.deps import CtxDep
 from switchboard.api.routes.pagination import Limit, Offset
 from switchboard.models.call import Call, CallCreate, CallDetail, CallList, CallStatus, TranscriptList
 from switchboard.services import calls as service
+from switchboard.services.call_wait import Waited, wait_for_end
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 
@@ -26,18 +28,35 @@ def list_calls(ctx: CtxDep, limit: Limit = 20, offset: Offset = 0, status: CallS
     return {"data": items, "total": total, "hasMore": has_more}
 
 
-@router.post("", response_model=Call, status_code=201)
-def create_call(body: CallCreate, ctx: CtxDep,
-                idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
-    result = ctx.c.idempotency.run("create_call", ctx.project_id, idempotency_key, body.model_dump(mode="json"),
-                                   lambda: Call.model_validate(
-                                       service.place(ctx.c, ctx.project_id, body)).model_dump(mode="json"))
-    return JSONResponse(result, status_code=201)
+DEFAULT_WAIT_S = 300  # AgentPhone's MCP server waits this long for a conversation call by default
+
+
+def waited_response(waited: Waited, status_code: int = 200) -> JSONResponse:
+    """The call (with transcripts); `X-Call-Finished: false` when time ran out first (ask again)."""
+    body = CallDetail.model_validate(waited.call).model_dump(mode="json")
+    return JSONResponse(body, status_code=status_code,
+                        headers={"X-Call-Finished": "true" if waited.finished else "false"})
+
+
+@router.post("", response_model=CallDetail, status_code=201)
+async def create_call(body: CallCreate, ctx: CtxDep,
+                      idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+    result = await asyncio.to_thread(
+        ctx.c.idempotency.run, "create_call", ctx.project_id, idempotency_key, body.placing_fields(),
+        lambda: Call.model_validate(service.place(ctx.c, ctx.project_id, body)).model_dump(mode="json"))
+    if not body.waitForCompletion:
+        return JSONResponse(result, status_code=201)
+    waited = await wait_for_end(ctx.c, ctx.project_id, result["id"], body.maxWaitSeconds or DEFAULT_WAIT_S)
+    return waited_response(waited, status_code=201)
 
 
 @router.get("/{call_id}", response_model=CallDetail)
-def get_call(call_id: str, ctx: CtxDep) -> dict[str, Any]:
-    return service.detail(ctx.c, ctx.project_id, call_id)
+async def get_call(call_id: str, ctx: CtxDep, wait: bool = False,
+                   timeout: Annotated[int, Query(ge=1, le=600, description="Seconds to wait with wait=true.")] = 120
+                   ) -> Any:
+    if not wait:
+        return await asyncio.to_thread(service.detail, ctx.c, ctx.project_id, call_id)
+    return waited_response(await wait_for_end(ctx.c, ctx.project_id, call_id, timeout))
 
 
 @router.get("/{call_id}/transcript", response_model=TranscriptList)

@@ -40,7 +40,8 @@ def test_webhook(ctx: CtxDep, agentId: str | None = None) -> dict[str, Any]:
 @router.get("/deliveries", response_model=DeliveryPage)
 def list_deliveries(ctx: CtxDep, limit: Limit = 50, offset: Offset = 0, hours: Hours | None = None) -> dict[str, Any]:
     items, total = ctx.c.deliveries.list(ctx.project_id, limit, offset, hours)
-    return {"items": items, "total": total, "offset": offset, "limit": limit}
+    return {"items": items, "data": items, "total": total, "offset": offset, "limit": limit,
+            "hasMore": offset + len(items) < total}
 
 
 @router.get("/deliveries/stats", response_model=DeliveryStats)
