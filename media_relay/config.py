@@ -21,6 +21,9 @@ class RelaySettings(BaseSettings):
     vad_mode: int = 2
     # Calls end politely once they last this long (default: the plan's maxCallDurationMinutes).
     max_call_seconds: float | None = None
+    # The end-of-turn model (Smart Turn v3.2, scripts/fetch_turn_model.py); "" turns it off.
+    turn_model_path: str | None = None
+    turn_model_threshold: float = Field(default=0.9, gt=0, le=1)
     # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
     max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
 
@@ -38,8 +41,8 @@ class RelaySettings(BaseSettings):
     transcribe_max_retries: int = Field(default=4, ge=0)
     # Idle streams get a silent chunk this often (0: silence at real time, ten signed events a second).
     transcribe_keepalive_seconds: float = Field(default=5.0, ge=0, le=10)
-    # Partial transcripts on the stream's results; off until every consumer skips non-final ones.
-    transcribe_partials: bool = False
+    # Partial transcripts on the stream's results: the engine reads them as evidence of words.
+    transcribe_partials: bool = True
     polly_endpoint: str | None = None
     polly_engine: Literal["standard", "neural", "long-form", "generative"] = "neural"
     polly_max_chars: int = Field(default=1500, ge=100, le=3000)  # billed characters per request (Polly: 3,000)

@@ -122,6 +122,10 @@ class HostedResponder:
         """After a barge-in: keep only what the caller heard of the last reply; the model is told next turn."""
         self.conversation.truncate_last_reply(heard)
 
+    def add_caller_line(self, text: str) -> None:
+        """Record what the caller said before the greeting, so the model knows who answered and how."""
+        self.conversation.add_caller_line(text)
+
     def add_agent_line(self, text: str) -> None:
         """Record a line said outside `respond()` (the greeting), so the model does not say it again."""
         self.conversation.add_agent_line(text)

@@ -19,14 +19,32 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
 
 from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
-from media_relay.ports import FRAME_BYTES_MULAW, FRAME_MS
+from media_relay.ports import FRAME_BYTES_MULAW, FRAME_MS, FRAME_SAMPLES
 from media_relay.stats import RelayStats
 
 Send = Callable[[str], Awaitable[None]]
 BYTES_PER_S = 8000  # mu-law at 8 kHz
+
+
+class EchoReference(Protocol):
+    def played(self, at: float, energy: float) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+def frame_energies(pcm8k: bytes) -> list[float]:
+    """Mean power of each 20 ms frame of `pcm8k` (a partial last frame counts as one)."""
+    samples = np.frombuffer(pcm8k[: len(pcm8k) // 2 * 2], dtype=np.int16).astype(np.float32)
+    if pad := -samples.size % FRAME_SAMPLES:
+        samples = np.concatenate([samples, np.zeros(pad, dtype=np.float32)])
+    frames = samples.reshape(-1, FRAME_SAMPLES)
+    return [float(e) for e in np.einsum("ij,ij->i", frames, frames) / FRAME_SAMPLES]
 
 
 @dataclass(eq=False)
@@ -37,6 +55,7 @@ class Piece:
     text: str
     turn_id: str
     audio: bytearray = field(default_factory=bytearray)  # mu-law, whole frames
+    energies: list[float] = field(default_factory=list)  # mean power of each frame (for the echo gate)
     complete: bool = False  # no more audio will be added
     sent: int = 0  # bytes handed to the far end
     confirmed: int = 0  # bytes the far end's marks prove were played
@@ -69,9 +88,10 @@ class Piece:
 
 class Playout:
     def __init__(self, send: Send, stream_sid: str, *, lead_ms: int = 100,
-                 clock: Callable[[], float] = time.monotonic, stats: RelayStats | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, stats: RelayStats | None = None,
+                 echo: EchoReference | None = None) -> None:
         self.send, self.stream_sid, self.lead = send, stream_sid, lead_ms / 1000
-        self.clock, self.stats = clock, stats
+        self.clock, self.stats, self.echo = clock, stats, echo
         self.pieces: list[Piece] = []  # every piece not yet wholly heard, in order
         self.frames_sent = 0
         self.held = False  # paused by a barge-in: nothing is sent until resume() or drop()
@@ -95,6 +115,8 @@ class Playout:
         if pad := -len(mulaw) % FRAME_BYTES_MULAW:
             mulaw += bytes([codec.SILENCE_BYTE]) * pad
         piece.audio += mulaw
+        if self.echo is not None:
+            piece.energies += frame_energies(pcm8k)
         self._wake.set()
 
     def finish_piece(self, piece: Piece) -> None:
@@ -144,6 +166,8 @@ class Playout:
         self.held = True
         self._generation += 1
         await self.send(tp.clear(self.stream_sid))
+        if self.echo is not None:
+            self.echo.reset()
         self.note_played()
         self._marks.clear()
         self._deadline = None
@@ -212,7 +236,14 @@ class Playout:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            await self._send_run(piece, len(piece.audio))
+            try:
+                await self._send_run(piece, len(piece.audio))
+            except ConnectionError:
+                return  # the stream is gone: the reader sees it end and the call winds down
+            except Exception as exc:
+                if type(exc).__name__.startswith("ConnectionClosed"):  # websockets' closed-socket errors
+                    return
+                raise
 
     async def _send_run(self, piece: Piece, end: int) -> None:
         """Frames of `piece` up to `end`, paced, then a mark."""
@@ -234,6 +265,8 @@ class Playout:
             if piece.first_sent_at is None:
                 piece.first_sent_at = self.clock()
             start = piece.sent
+            if self.echo is not None and (index := start // FRAME_BYTES_MULAW) < len(piece.energies):
+                self.echo.played(self._deadline, piece.energies[index])
             await self.send(tp.media(self.stream_sid, bytes(piece.audio[start:start + FRAME_BYTES_MULAW])))
             piece.sent = start + FRAME_BYTES_MULAW
             self.frames_sent += 1

@@ -20,6 +20,7 @@ from media_relay.analysis import PostCallAnalyst
 from media_relay.call_control import CarrierCallControl
 from media_relay.call_end import CallEndRecords
 from media_relay.config import RelaySettings
+from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine.plan import RelayLimits
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
@@ -118,8 +119,20 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
                      vad_mode=config.vad_mode, limits=limits)
     # Post-call analysis uses the hosted-mode model, built lazily like the calls' own.
     records.analyst = PostCallAnalyst(deps.llm_settings, deps.language_model)
+    deps.turn_model = _turn_model(config)
     public = config.public_url or container.settings.relay_url
     return Relay(deps, public, container.carrier.auth_token)
+
+
+def _turn_model(config: RelaySettings) -> SmartTurn | None:
+    if config.turn_model_path == "":
+        return None
+    model = SmartTurn(config.turn_model_path or None, threshold=config.turn_model_threshold)
+    if not model.available:
+        logger.warning("no end-of-turn model: turns end after endOfTurnSilenceMs",
+                       extra={"path": str(model.path), "fetch": "scripts/fetch_turn_model.py"})
+        return None
+    return model
 
 
 async def main() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,20 +18,24 @@ import httpx
 
 from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
+from media_relay.audio.echo import EchoGate
 from media_relay.audio.vad import FrameAnalyzer, VadController
 from media_relay.call_control import CallControl
+from media_relay.endpointing.endpointer import Endpointer
+from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine import events as ev
 from media_relay.engine.clock import Clock, LoopClock
 from media_relay.engine.machine import CallEngine
 from media_relay.engine.plan import CallPlan, RelayLimits
 from media_relay.engine.speaker import Speaker
 from media_relay.hosted import HostedResponder
+from media_relay.listener import Listener
 from media_relay.llm.config import LlmSettings
 from media_relay.llm.factory import build_language_model
 from media_relay.llm.port import LanguageModel
 from media_relay.llm.unavailable import UnavailableModel
 from media_relay.playout import Playout
-from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SpeechToText, SttStream, TextToSpeech
+from media_relay.ports import SpeechToText, TextToSpeech
 from media_relay.records import CallContext, CallRecords
 from media_relay.responders.hosted import HostedReplies
 from media_relay.responders.port import Responder
@@ -41,7 +44,6 @@ from media_relay.speech.timing import WordTimer
 from media_relay.stats import RelayStats
 from switchboard.logging import logger
 
-PREROLL_FRAMES = 15  # 300 ms of audio before the VAD decided "speech", so first syllables reach STT
 ONSET_WHEN_NEVER_MS = 160  # with barge-in off, the VAD still needs an onset to find the caller's turns
 
 
@@ -67,6 +69,7 @@ class RelayDeps:
     limits: RelayLimits = field(default_factory=RelayLimits)
     stats: RelayStats = field(default_factory=RelayStats)
     word_timer: WordTimer = field(default_factory=default_word_timer)
+    turn_model: SmartTurn | None = None  # without it, turns end after the end-of-turn window
     clock: Clock = field(default_factory=LoopClock)
     # Hosted mode's language model, built on first use (a missing model costs hosted calls, not the relay).
     llm_factory: Callable[[], LanguageModel] | None = None
@@ -133,8 +136,6 @@ class StreamCarrier:
 class CallSession:
     def __init__(self, ws: Any, deps: RelayDeps) -> None:
         self.ws, self.deps = ws, deps
-        self.preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
-        self.stream_ms = 0
 
     async def run(self) -> None:
         start = await self._wait_for_start()
@@ -144,10 +145,11 @@ class CallSession:
         ctx = await self.deps.records.load(params.get("projectId", ""), params.get("callId", ""))
         plan = CallPlan.resolve(ctx.call, ctx.agent, project_id=ctx.project_id, limits=self.deps.limits,
                                 stream_mode=params.get("mode"))
-        self.playout = Playout(self.ws.send, start.stream_sid, stats=self.deps.stats)
+        echo = EchoGate()
+        self.playout = Playout(self.ws.send, start.stream_sid, stats=self.deps.stats, echo=echo)
         stt = await self.deps.stt.open_stream(language=plan.language)
-        vad = VadController(FrameAnalyzer(self.deps.vad_mode), start_ms=plan.barge_in_ms or ONSET_WHEN_NEVER_MS,
-                            stop_ms=plan.end_of_turn_ms)
+        vad = VadController(FrameAnalyzer(self.deps.vad_mode, echo=echo),
+                            start_ms=plan.barge_in_ms or ONSET_WHEN_NEVER_MS, stop_ms=plan.end_of_turn_ms)
         logger.info("call connected", extra={"callId": plan.call_id, "streamSid": start.stream_sid})
         reason: str | None = None
         try:
@@ -159,10 +161,11 @@ class CallSession:
                     carrier=StreamCarrier(self.deps.control, start.call_sid or ctx.call.get("carrierCallId", ""),
                                           self.ws),
                     spawn=group.create_task, timer=self.deps.word_timer)
-                helpers = [group.create_task(self.playout.run()), group.create_task(self._transcripts(stt, engine))]
+                listener = Listener(vad, stt, Endpointer(plan, self.deps.turn_model), engine.post, group.create_task)
+                helpers = [group.create_task(self.playout.run()), group.create_task(listener.transcripts())]
                 deciding = group.create_task(engine.run())
                 try:
-                    await self._read(stt, vad, engine)
+                    await self._read(listener, engine)
                 finally:
                     engine.post(ev.StreamStopped())
                     await stt.close()
@@ -185,42 +188,15 @@ class CallSession:
         return None
 
     # -- the socket --------------------------------------------------------------------------------------
-    async def _read(self, stt: SttStream, vad: VadController, engine: CallEngine) -> None:
+    async def _read(self, listener: Listener, engine: CallEngine) -> None:
         async for raw in self.ws:
             msg = tp.parse(raw)
             if isinstance(msg, tp.Media):
                 self.deps.stats.frames_in += 1
-                await self._on_audio(codec.decode(msg.payload), stt, vad, engine)
+                await listener.hear(codec.decode(msg.payload))
             elif isinstance(msg, tp.Mark):
                 engine.post(ev.MarkPlayed(msg.name))
             elif isinstance(msg, tp.Dtmf):
                 engine.post(ev.DigitPressed(msg.digit, time.monotonic()))
             elif isinstance(msg, tp.Stop):
                 return
-
-    async def _on_audio(self, pcm: bytes, stt: SttStream, vad: VadController, engine: CallEngine) -> None:
-        for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
-            frame = pcm[start:start + FRAME_BYTES_PCM]
-            event = vad.feed(frame, self.stream_ms)
-            self.stream_ms += FRAME_MS
-            if event is not None and event.kind == "speech_started":
-                engine.post(ev.SpeechStarted(time.monotonic() - (self.stream_ms - event.at_ms) / 1000))
-                for earlier in self.preroll:
-                    await stt.push(earlier)
-                self.preroll.clear()
-            if vad.speaking or event is not None:
-                await stt.push(frame)
-            else:
-                self.preroll.append(frame)
-            if event is not None and event.kind == "speech_stopped":
-                # The caller went quiet `stop_ms` ago: that is when their speech ended.
-                decided = time.monotonic()
-                engine.post(ev.SpeechEnded(decided - (self.stream_ms - event.at_ms) / 1000, decided))
-                await stt.flush()
-
-    async def _transcripts(self, stt: SttStream, engine: CallEngine) -> None:
-        async for transcript in stt.results():
-            if transcript.is_final:
-                engine.post(ev.TranscriptFinal(transcript, time.monotonic()))
-            else:
-                engine.post(ev.TranscriptPartial(transcript))

@@ -45,7 +45,8 @@ if [ ! -f "$STAMP" ]; then
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
   .venv/bin/python -m pip install -q -e ".[relay,local,dev]" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import switchboard, fastapi, moto, pocketsphinx' 
+  .venv/bin/python -c 'import switchboard, fastapi, moto, pocketsphinx, onnxruntime'
+  .venv/bin/python scripts/fetch_turn_model.py
   [ -x .venv-tools/bin/python ] || "$PY" -m venv .venv-tools
   .venv-tools/bin/python -m pip install -q "aws-sam-cli==1.170.0" "cfn-lint==1.58.0" 2>&1 | grep -v '^WARNING: Location' || true
   .venv-tools/bin/sam --version >/dev/null

@@ -1,12 +1,23 @@
-"""Voice activity: a per-frame analyzer (webrtcvad + an energy floor) and the event logic above it.
+"""Voice activity: a per-frame analyzer (webrtcvad, an energy floor, the room's own noise level and the
+agent's echo) and the event logic above it.
 
-The controller turns frame decisions into `speech_started` (after enough voiced time, so a
-cough does not count) and `speech_stopped` (after enough silence: the end of a turn).
+A frame is the caller's speech only if webrtcvad hears a voice, it is louder than the line's noise
+floor, louder than the room's steady background by a margin (a TV or babble in the room raises
+that background, so it alone never starts speech), and louder than the agent's own voice coming
+back could be (`EchoGate`). The controller turns frame decisions into events:
+
+- `speech_started` after enough voiced time (so a click or a short cough does not count);
+- `speech_progress` every 100 ms of voiced speech, for evidence that this is a real turn;
+- `speech_paused` when the caller has been quiet for `pause_ms` mid-utterance (a natural gap:
+  time to decide whether the turn is over, or a backchannel was all it was);
+- `speech_resumed` when voice comes back after such a gap;
+- `speech_stopped` after `stop_ms` of silence: the end of the turn at the latest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import webrtcvad
@@ -14,54 +25,110 @@ import webrtcvad
 from media_relay.ports import FRAME_MS, SAMPLE_RATE
 
 ENERGY_FLOOR = 300.0  # RMS below this is silence whatever webrtcvad says (line noise)
+BACKGROUND_MARGIN = 4.0  # 6 dB: speech must stand this far (in power) above the room's steady background
+BACKGROUND_WINDOW = 250  # frames (5 s) of energies the background is estimated from
+BACKGROUND_PERCENTILE = 10  # pauses between phrases keep this low for a speaker; a TV keeps it high
+PROGRESS_STEP_MS = 100
+
+
+class EchoCheck(Protocol):
+    def is_echo(self, energy: float) -> bool: ...
 
 
 class FrameAnalyzer:
-    """Is this 20 ms PCM8K frame speech? About 2 µs per frame."""
+    """Is this 20 ms PCM8K frame the caller's speech? A few µs per frame."""
 
-    def __init__(self, mode: int = 2) -> None:
+    def __init__(self, mode: int = 2, echo: EchoCheck | None = None) -> None:
         self.vad = webrtcvad.Vad(mode)
+        self.echo = echo
+        self._energies = np.zeros(BACKGROUND_WINDOW, dtype=np.float64)
+        self._filled = 0
+        self._background = 0.0
+
+    def energy(self, frame: bytes) -> float:
+        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
+        return float(np.dot(samples, samples)) / max(1, samples.size)
 
     def is_speech(self, frame: bytes) -> bool:
-        # webrtcvad first: most frames of a call are silence, and it is the cheaper test (~1.5 µs).
-        if not frame or not self.vad.is_speech(frame, SAMPLE_RATE):
+        if not frame:
             return False
-        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        return float(np.dot(samples, samples)) >= ENERGY_FLOOR**2 * samples.size
+        energy = self.energy(frame)
+        self._track_background(energy)
+        echo = self.echo is not None and self.echo.is_echo(energy)  # it learns from every frame
+        if echo or energy < ENERGY_FLOOR**2 or energy < self._background * BACKGROUND_MARGIN:
+            return False
+        # webrtcvad after the cheap energy tests: most frames of a call are quiet.
+        return bool(self.vad.is_speech(frame, SAMPLE_RATE))
+
+    def _track_background(self, energy: float) -> None:
+        self._energies[self._filled % BACKGROUND_WINDOW] = energy
+        self._filled += 1
+        if self._filled % 10 == 0 and self._filled >= BACKGROUND_WINDOW:  # every 200 ms, once 5 s are known
+            self._background = float(np.percentile(self._energies, BACKGROUND_PERCENTILE))
 
 
 @dataclass
 class VadEvent:
-    kind: str  # "speech_started" | "speech_stopped"
-    at_ms: int  # stream time of the first voiced frame (started) or of the last voiced frame (stopped)
+    kind: str  # speech_started | speech_progress | speech_paused | speech_resumed | speech_stopped
+    at_ms: int  # stream time: first voiced frame (started, resumed), last voiced frame (paused, stopped)
+    voiced_ms: int = 0  # voiced time of the utterance so far
 
 
 class VadController:
-    def __init__(self, analyzer: FrameAnalyzer, *, start_ms: int = 160, stop_ms: int = 700) -> None:
+    def __init__(self, analyzer: FrameAnalyzer, *, start_ms: int = 160, stop_ms: int = 700,
+                 pause_ms: int = 250) -> None:
         self.analyzer = analyzer
-        self.start_ms, self.stop_ms = start_ms, stop_ms
+        self.start_ms, self.stop_ms, self.pause_ms = start_ms, stop_ms, min(pause_ms, stop_ms)
         self.speaking = False
+        self.paused = False
+        self.voiced_ms = 0  # of the current utterance
         self._voiced_run = 0
         self._silent_run = 0
         self._first_voiced_ms = 0
         self._last_voiced_ms = 0
 
     def feed(self, frame: bytes, at_ms: int) -> VadEvent | None:
-        """Classify one frame at stream time `at_ms`; return an event when the state flips."""
+        """Classify one frame at stream time `at_ms`; return an event when something changed."""
         if self.analyzer.is_speech(frame):
-            if self._voiced_run == 0:
-                self._first_voiced_ms = at_ms
-            self._voiced_run += FRAME_MS
-            self._silent_run = 0
-            self._last_voiced_ms = at_ms + FRAME_MS
-            if not self.speaking and self._voiced_run >= self.start_ms:
-                self.speaking = True
-                return VadEvent("speech_started", self._first_voiced_ms)
-            return None
+            return self._voiced(at_ms)
         self._silent_run += FRAME_MS
         if self._silent_run >= 60:  # a short gap resets the onset count (coughs, clicks)
             self._voiced_run = 0
-        if self.speaking and self._silent_run >= self.stop_ms:
-            self.speaking = False
-            return VadEvent("speech_stopped", self._last_voiced_ms)
+        if not self.speaking:
+            return None
+        if self._silent_run >= self.stop_ms:
+            self.speaking = self.paused = False
+            return VadEvent("speech_stopped", self._last_voiced_ms, self.voiced_ms)
+        if not self.paused and self._silent_run >= self.pause_ms:
+            self.paused = True
+            return VadEvent("speech_paused", self._last_voiced_ms, self.voiced_ms)
+        return None
+
+    def end_utterance(self) -> VadEvent | None:
+        """The turn was judged over at a pause, before the silence window closed."""
+        if not self.speaking:
+            return None
+        self.speaking = self.paused = False
+        self._voiced_run = 0
+        return VadEvent("speech_stopped", self._last_voiced_ms, self.voiced_ms)
+
+    def _voiced(self, at_ms: int) -> VadEvent | None:
+        if self._voiced_run == 0:
+            self._first_voiced_ms = at_ms
+        self._voiced_run += FRAME_MS
+        self._silent_run = 0
+        self._last_voiced_ms = at_ms + FRAME_MS
+        if not self.speaking:
+            if self._voiced_run < self.start_ms:
+                return None
+            self.speaking, self.voiced_ms = True, self._voiced_run
+            return VadEvent("speech_started", self._first_voiced_ms, self.voiced_ms)
+        self.voiced_ms += FRAME_MS
+        if self.paused:
+            if self._voiced_run < self.start_ms:
+                return None
+            self.paused = False
+            return VadEvent("speech_resumed", self._first_voiced_ms, self.voiced_ms)
+        if self.voiced_ms % PROGRESS_STEP_MS == 0:
+            return VadEvent("speech_progress", at_ms, self.voiced_ms)
         return None

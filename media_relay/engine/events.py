@@ -26,6 +26,25 @@ class SpeechEnded:
 
 
 @dataclass(frozen=True)
+class SpeechProgress:
+    voiced_ms: int  # voiced time of the caller's utterance so far (every 100 ms)
+
+
+@dataclass(frozen=True)
+class SpeechPaused:
+    """The caller has been quiet a moment mid-utterance: a natural gap, not yet the end of the turn."""
+
+    at: float  # their last voiced frame
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    """The caller's voice came back after a gap, within the same utterance."""
+
+    at: float
+
+
+@dataclass(frozen=True)
 class TranscriptPartial:
     transcript: Transcript
 
@@ -58,6 +77,8 @@ class Timer(Enum):
     DIGITS_IDLE = "digits-idle"  # keys pressed, then quiet: they make a turn of their own
     MARKS_OVERDUE = "marks-overdue"  # the far end never confirmed the end of the agent's audio
     CLOSE_STREAM = "close-stream"  # we asked the carrier to end the call, and it has not
+    FIRST_WORDS = "first-words"  # a callee-first call: nobody said "Hello?", so the agent greets
+    CUE = "cue"  # a natural gap in a long caller turn: time for a "mm-hmm"
 
 
 @dataclass(frozen=True)
@@ -90,5 +111,6 @@ class ActionFailed:
     detail: str
 
 
-Event = (SpeechStarted | SpeechEnded | TranscriptPartial | TranscriptFinal | DigitPressed | MarkPlayed
+Event = (SpeechStarted | SpeechEnded | SpeechProgress | SpeechPaused | SpeechResumed | TranscriptPartial
+         | TranscriptFinal | DigitPressed | MarkPlayed
          | StreamStopped | TimerFired | AudioQueued | ReplyEnded | ActionFailed)

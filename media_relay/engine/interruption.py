@@ -1,10 +1,42 @@
-"""Whether a sound the caller makes over the agent is an interruption (the engine has already paused)."""
+"""Whether a sound the caller makes over the agent is an interruption. The engine has already paused
+playback at its onset; this decides, from evidence, whether the agent yields or resumes.
+
+Evidence is words (STT partials and finals) and voiced time. With `interruptionSensitivity` s:
+
+- s = 0: the caller never interrupts (the agent does not even pause);
+- s = 1: the first sound interrupts;
+- otherwise an interruption is confirmed by
+  - a word that asks for the floor ("wait", "stop", "sorry", ...) once `min_ms(s)` is voiced, or
+    any words that are not a backchannel once `word_ms(s)` is voiced, or
+  - speech longer than any backchannel: `long_ms(s)` of voicing.
+
+At the default 0.8: pause after 160 ms, confirm on a floor word from 250 ms, on other words from
+500 ms, on length at 900 ms. A sound that ends (or pauses) before any of that - "uh-huh", a cough,
+a door - lets the agent resume the sentence it was saying; its words never become a turn.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from enum import Enum
 
 from media_relay.engine.plan import CallPlan
+
+# What people say to show they are listening, and what English STT makes of it.
+BACKCHANNEL_WORDS = frozenset({
+    "uh", "huh", "uhhuh", "uh-huh", "mm", "mhm", "mmhmm", "mm-hmm", "hmm", "hm", "m", "h", "ah", "oh", "aha",
+    "yeah", "yes", "yep", "yup", "ok", "okay", "right", "sure", "alright", "all", "i", "see", "got", "it",
+    "cool", "great", "fine", "good", "nice", "wow", "true", "exactly", "um", "er", "the", "a",
+})
+# Words that ask for the floor even when short.
+FLOOR_WORDS = frozenset({
+    "wait", "stop", "sorry", "hold", "hang", "excuse", "actually", "pardon", "what", "no", "nope", "but",
+    "hello", "hey", "listen", "question", "repeat",
+})
+# During the greeting a caller's "hello?" or "yes?" only acknowledges it.
+GREETING_ACKS = frozenset({"hello", "hi", "hey", "yes", "yeah", "speaking"})
+_WORD = re.compile(r"[a-z'-]+")
 
 
 class Verdict(Enum):
@@ -13,9 +45,55 @@ class Verdict(Enum):
     WAIT = "wait"  # not known yet
 
 
-class InterruptionPolicy:
-    """The caller's speech onset already needed `plan.barge_in_ms` of voicing (from
-    `interruptionSensitivity`), so it is confirmed at once."""
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
-    def on_onset(self, plan: CallPlan) -> Verdict:
-        return Verdict.CONFIRM
+
+def is_backchannel(text: str, *, greeting: bool = False) -> bool:
+    """Only listening noises ("uh-huh", "yeah, right"), at most three words (or nothing recognised)."""
+    words = words_of(text)
+    allowed = BACKCHANNEL_WORDS | GREETING_ACKS if greeting else BACKCHANNEL_WORDS
+    return len(words) <= 3 and all(w in allowed for w in words)
+
+
+@dataclass
+class Overlap:
+    """One sound over the agent, from its onset to the verdict."""
+
+    greeting: bool = False  # over the agent's greeting: "hello?" is an acknowledgement
+    voiced_ms: int = 0
+    words: list[str] = field(default_factory=list)
+
+
+class InterruptionPolicy:
+    def pauses(self, plan: CallPlan) -> bool:
+        """Does caller speech pause the agent at all?"""
+        return plan.interruption_sensitivity > 0
+
+    def judge(self, plan: CallPlan, overlap: Overlap, *, ended: bool = False) -> Verdict:
+        """The verdict on the evidence so far; `ended`: the caller has gone quiet again."""
+        s = min(1.0, plan.interruption_sensitivity)
+        if s >= 1.0:
+            return Verdict.CONFIRM
+        voiced, words = overlap.voiced_ms, overlap.words
+        allowed = BACKCHANNEL_WORDS | GREETING_ACKS if overlap.greeting else BACKCHANNEL_WORDS
+        floor_words = FLOOR_WORDS - GREETING_ACKS if overlap.greeting else FLOOR_WORDS
+        if voiced >= min_ms(s) and any(w in floor_words for w in words):
+            return Verdict.CONFIRM
+        if voiced >= word_ms(s) and any(w not in allowed for w in words):
+            return Verdict.CONFIRM
+        if voiced >= long_ms(s):
+            return Verdict.CONFIRM
+        return Verdict.RESUME if ended else Verdict.WAIT
+
+
+def min_ms(s: float) -> int:
+    return round(100 + 750 * (1 - s))
+
+
+def word_ms(s: float) -> int:
+    return round(200 + 1500 * (1 - s))
+
+
+def long_ms(s: float) -> int:
+    return round(500 + 2000 * (1 - s))

@@ -29,6 +29,8 @@ from typing import Any
 from media_relay.engine import events as ev
 from media_relay.engine.actions import CallActions, CallRecordsPort, CarrierPort
 from media_relay.engine.clock import Clock
+from media_relay.engine.cues import Cues
+from media_relay.engine.floor import Floor
 from media_relay.engine.interruption import InterruptionPolicy, Verdict
 from media_relay.engine.outcome import Action, TurnEnd, TurnKind, TurnOutcome
 from media_relay.engine.plan import CallPlan
@@ -74,6 +76,9 @@ class CallEngine:
         self._settled: asyncio.Task[TurnOutcome] | None = None
         self._speech_end: ev.SpeechEnded | None = None
         self.timers = Timers(clock, self.post)
+        self.floor = Floor(plan, playout, self.policy)
+        self.cues = Cues(plan, speaker.tts, playout)
+        self.awaiting_first_words = False
         self.actions = CallActions(plan, records, carrier, self.timers, self.post)
 
     # -- the loop --------------------------------------------------------------------------------------
@@ -92,22 +97,22 @@ class CallEngine:
         match event:
             case ev.SpeechStarted():
                 await self._on_speech_started()
-            case ev.SpeechEnded():
-                self.caller_speaking = False
-                self._activity()
-                self._speech_end = event
+            case ev.SpeechResumed():
+                await self._on_speech_started(resumed=True)
+            case ev.SpeechProgress():
+                self._apply(self.floor.progress(event.voiced_ms))
+            case ev.SpeechPaused() | ev.SpeechEnded():
+                await self._on_speech_quiet(event)
             case ev.TranscriptFinal():
-                self._on_transcript(event)
+                await self._on_transcript(event)
             case ev.TranscriptPartial():
-                pass  # partials refine; a turn starts on a final transcript
+                self._apply(self.floor.words(event.transcript.text))  # a turn starts on a final transcript
             case ev.DigitPressed():
                 self._on_digit(event)
             case ev.MarkPlayed():
                 self._on_mark(event.name)
             case ev.AudioQueued():
-                if self.turn is not None and self.turn.id == event.turn_id and \
-                        self.turn.state is TurnState.PREPARING:
-                    self.turn.state = TurnState.SPEAKING
+                await self._on_audio_queued(event.turn_id)
             case ev.ReplyEnded():
                 self._on_reply_ended(event)
             case ev.TimerFired():
@@ -119,6 +124,8 @@ class CallEngine:
 
     def _start(self) -> None:
         self._activity()
+        if self.cues.enabled:
+            self._spawn_guarded(self.cues.prepare())
         self.timers.arm(ev.Timer.MAX_DURATION, self.plan.limits.max_duration_s)
         self.timers.arm(ev.Timer.SILENCE, self.plan.max_silence_ms / 1000)
         if self.plan.voicemail:
@@ -129,23 +136,54 @@ class CallEngine:
                 self._spawn_guarded(self.actions.hang_up("voicemail"))
             return
         self.phase = CallPhase.TALKING
-        if self.plan.greeting:
-            self._begin(ActiveTurn(new_id("tr"), TurnKind.GREETING, text=self.plan.greeting))
+        if self.plan.greeting and self.plan.first_speaker == "callee":
+            self.awaiting_first_words = True  # the callee's "Hello?" comes first; the greeting answers it
+            self.timers.arm(ev.Timer.FIRST_WORDS, self.plan.limits.first_words_s)
+        elif self.plan.greeting:
+            self._greet(None)
+
+    def _greet(self, caller: CallerInput | None) -> None:
+        self.awaiting_first_words = False
+        self.timers.disarm(ev.Timer.FIRST_WORDS)
+        self._begin(ActiveTurn(new_id("tr"), TurnKind.GREETING, caller=caller, text=self.plan.greeting))
 
     # -- the caller ------------------------------------------------------------------------------------
-    async def _on_speech_started(self) -> None:
-        self.caller_speaking = True
+    async def _on_speech_started(self, resumed: bool = False) -> None:
+        if not resumed:
+            self.caller_speaking = True
+            self.floor.caller_started()
         self._activity()
+        await self._quiet_cue()
+        if self.phase is CallPhase.TALKING:
+            self._apply(await self.floor.onset(self.turn))
+
+    async def _on_speech_quiet(self, event: ev.SpeechPaused | ev.SpeechEnded) -> None:
+        voiced = self.floor.voiced_ms
+        if isinstance(event, ev.SpeechEnded):
+            self.caller_speaking = False
+            self.floor.caller_stopped()
+            self._speech_end = event
+            self.timers.disarm(ev.Timer.CUE)
+        elif self.turn is None and self.phase is CallPhase.TALKING and self.cues.due(voiced, self.clock.now()):
+            self.timers.arm(ev.Timer.CUE, self.cues.gap_s)  # a gap in a long turn: "uh-huh", if it lasts
+        self._activity()
+        self._apply(self.floor.quiet())
+
+    async def _quiet_cue(self) -> None:
+        """The caller speaks again: no cue now, and one already playing stops at once."""
+        self.timers.disarm(ev.Timer.CUE)
+        if self.cues.playing():
+            await self.playout.stop()
+
+    def _apply(self, verdict: Verdict | None) -> None:
+        """Act on the floor's verdict about the sound over the agent."""
         turn = self.turn
-        if (turn is None or turn.state is not TurnState.SPEAKING or self.phase is not CallPhase.TALKING
-                or self.plan.barge_in_ms is None or not self.playout.pending(turn.id)):
+        if verdict is None or verdict is Verdict.WAIT or turn is None or turn.state is not TurnState.PAUSED:
             return
-        await self.playout.pause()  # first: the caller must stop hearing the agent now
-        turn.state = TurnState.PAUSED
-        verdict = self.policy.on_onset(self.plan)
+        self.floor.settled(turn, verdict)
         if verdict is Verdict.CONFIRM:
             self._interrupt(turn)
-        elif verdict is Verdict.RESUME:
+        else:
             self._resume(turn)
 
     def _interrupt(self, turn: ActiveTurn) -> None:
@@ -158,12 +196,33 @@ class CallEngine:
     def _resume(self, turn: ActiveTurn) -> None:
         """Not an interruption: play on, repeating the piece (a sentence or clause) that was cut."""
         turn.state = TurnState.SPEAKING
+        turn.resumes += 1
         held = self.playout.pieces
         self.playout.resume(held[0] if held else None, 0)
+        if self._heard_all(turn):
+            self._end_turn(turn, TurnEnd.COMPLETED)
 
-    def _on_transcript(self, event: ev.TranscriptFinal) -> None:
-        if not event.transcript.text.strip():
+    async def _on_audio_queued(self, turn_id: str) -> None:
+        turn = self.turn
+        if turn is None or turn.id != turn_id or turn.state is not TurnState.PREPARING:
+            return
+        turn.state = TurnState.SPEAKING
+        if self.caller_speaking and self.phase is CallPhase.TALKING:  # both started at once: the agent yields
+            self._apply(await self.floor.overlapping_start(turn))
+
+    async def _on_transcript(self, event: ev.TranscriptFinal) -> None:
+        text = event.transcript.text
+        over = self.floor.absorbing
+        if over is not None and self.floor.absorbs(text) is over:
+            over.backchannels += (text,)  # noted on the turn it was said over; never a turn of its own
+            return
+        if over is not None and over is self.turn and self.floor.audible(over):
+            await self.playout.pause()  # the agent played on, but that was more than a backchannel
+            self._interrupt(over)
+        if not text.strip():
             logger.info("utterance with no recognised words", extra={"callId": self.plan.call_id})
+            if self.awaiting_first_words and self.phase is CallPhase.TALKING:
+                self._greet(None)
             return
         if self.phase is not CallPhase.TALKING:
             return
@@ -171,7 +230,9 @@ class CallEngine:
         caller = CallerInput(event.transcript, end.ended_at if end else None, end.decided_at if end else None,
                              event.at)
         self._speech_end = None
-        if self.turn is None:
+        if self.awaiting_first_words:
+            self._greet(caller)  # their "Hello?" is the greeting's cue, not a question for the responder
+        elif self.turn is None:
             self._answer(caller)
         else:
             self.waiting.append(caller)
@@ -302,6 +363,12 @@ class CallEngine:
                 await self._end_politely("max-duration", self.plan.limits.max_duration_goodbye)
             case ev.Timer.DIGITS_IDLE:
                 self._next()
+            case ev.Timer.CUE:
+                if self.caller_speaking and self.turn is None and self.phase is CallPhase.TALKING:
+                    self.cues.play(self.clock.now())
+            case ev.Timer.FIRST_WORDS:
+                if self.awaiting_first_words and not self.caller_speaking and self.phase is CallPhase.TALKING:
+                    self._greet(None)
             case ev.Timer.MARKS_OVERDUE:
                 if self.turn is not None:
                     logger.warning("marks did not come back", extra={"callId": self.plan.call_id,

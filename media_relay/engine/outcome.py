@@ -88,6 +88,7 @@ class TurnOutcome:
     action: Action | None = None
     latency: dict[str, int | None] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    backchannels: tuple[str, ...] = ()  # what the caller said over it that was only listening noises
 
     @property
     def interrupted(self) -> bool:
@@ -98,4 +99,5 @@ class TurnOutcome:
         transcript = self.transcript
         return {"id": self.turn_id, "transcript": transcript.text if transcript else "", "response": self.heard,
                 "confidence": transcript.confidence if transcript else None, "interrupted": self.interrupted,
-                "createdAt": created_at, "latencyMs": self.latency}
+                "createdAt": created_at, "latencyMs": self.latency,
+                **({"backchannels": list(self.backchannels)} if self.backchannels else {})}

@@ -25,6 +25,7 @@ class RelayLimits:
     silence_goodbye: str = "It sounds like nobody is there, so I will hang up now. Goodbye."
     max_duration_goodbye: str = "We have reached the time limit for this call. Goodbye."
     transfer_failed: str = "Sorry, I could not transfer your call."
+    first_words_s: float = 1.5  # callee-first calls: greet after this long with nobody speaking
 
 
 def onset_ms(sensitivity: float) -> int | None:
@@ -55,6 +56,7 @@ class CallPlan:
     enable_backchannel: bool
     stt_mode: str
     denoising_mode: str | None
+    first_speaker: str  # "agent" greets at once; "callee" waits for their "Hello?" (or a silence) first
     limits: RelayLimits = field(default_factory=RelayLimits)
 
     @property
@@ -84,4 +86,6 @@ class CallPlan:
                                                          AGENT_DEFAULTS["interruptionSensitivity"])),
             enable_backchannel=bool(settings.get("enableBackchannel", AGENT_DEFAULTS["enableBackchannel"])),
             stt_mode=agent.get("sttMode") or "fast", denoising_mode=agent.get("denoisingMode"),
+            first_speaker=(call.get("firstSpeaker") or agent.get("firstSpeaker")
+                           or ("callee" if call.get("direction") == "outbound" else "agent")),
             limits=limits)

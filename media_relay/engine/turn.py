@@ -51,6 +51,8 @@ class ActiveTurn:
     timing: ReplyTiming = field(default_factory=ReplyTiming)
     last: ReplyChunk | None = None
     problems: tuple[str, ...] = ()
+    backchannels: tuple[str, ...] = ()  # what the caller said over it that was only listening noises
+    resumes: int = 0  # times it paused for a sound that was not an interruption, then played on
     task: asyncio.Task[None] | None = None
 
     def times(self) -> TurnTimes:
@@ -85,4 +87,5 @@ async def outcome_of(turn: ActiveTurn, how: TurnEnd, action: Action | None, time
     return TurnOutcome(
         turn_id=turn.id, kind=turn.kind, ended=how, transcript=turn.caller.transcript if turn.caller else None,
         digits=turn.digits, said=heard.said, heard=heard.heard, not_heard=heard.not_heard, action=action,
-        latency=latency_ms(turn.times(), answer=turn.kind is TurnKind.ANSWER), problems=turn.problems)
+        latency=latency_ms(turn.times(), answer=turn.kind is TurnKind.ANSWER), problems=turn.problems,
+        backchannels=turn.backchannels)

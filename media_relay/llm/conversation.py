@@ -96,6 +96,12 @@ class Conversation:
             self.answered([ToolResult(c.id, c.name, NOT_FINISHED, is_error=True) for c in self.turn.pending])
         self._prune()
 
+    def add_caller_line(self, text: str) -> None:
+        """Words the caller said outside a model turn (a callee's "Hello?" before the greeting)."""
+        self.end_turn()
+        self.turn = None
+        self.messages.append(Message("user", text.strip()))
+
     def add_agent_line(self, text: str) -> None:
         """A line the agent said outside a model turn (the greeting), so the model knows it was said."""
         self.end_turn()

@@ -30,6 +30,8 @@ class HostedReplies:
     async def turn_finished(self, outcome: TurnOutcome) -> None:
         """The model remembers what the caller heard: lines said outside a model turn, and cut replies."""
         if outcome.kind is not TurnKind.ANSWER:
+            if outcome.transcript is not None and outcome.transcript.text.strip():
+                self.hosted.add_caller_line(outcome.transcript.text)
             if outcome.heard:
                 self.hosted.add_agent_line(outcome.heard)
         elif outcome.ended is not TurnEnd.COMPLETED:

@@ -43,16 +43,20 @@ class PocketsphinxStream:
         self.in_utterance = False
         self.samples = 0
         self.utterance_start_ms = 0
+        self.partial = ""
         self.queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    def _process(self, pcm8k: bytes) -> None:
+    def _process(self, pcm8k: bytes) -> str:
+        """Decode more audio; returns the best hypothesis so far (the partial transcript)."""
         if not self.in_utterance:
             self.decoder.start_utt()
             self.in_utterance = True
         self.decoder.process_raw(self.upsampler.process(pcm8k), False, False)
+        hyp = self.decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
 
     async def push(self, pcm: bytes) -> None:
         if not self.in_utterance and not self.pending:
@@ -62,7 +66,11 @@ class PocketsphinxStream:
         if len(self.pending) >= CHUNK_BYTES:
             chunk, self.pending = bytes(self.pending), bytearray()
             async with self.lock:
-                await self._run(self._process, chunk)
+                partial = await self._run(self._process, chunk)
+            if partial and partial != self.partial:  # words so far: evidence for turn-taking
+                self.partial = partial
+                await self.queue.put(Transcript(partial, False, None, self.utterance_start_ms,
+                                                self.samples * 1000 // SAMPLE_RATE))
 
     def _finish(self, tail: bytes) -> tuple[str, float | None]:
         if tail:
@@ -81,6 +89,7 @@ class PocketsphinxStream:
         tail, self.pending = bytes(self.pending), bytearray()
         async with self.lock:
             text, confidence = await self._run(self._finish, tail)
+        self.partial = ""
         end_ms = self.samples * 1000 // SAMPLE_RATE
         await self.queue.put(Transcript(text, True, confidence, self.utterance_start_ms, end_ms))
 

@@ -17,7 +17,7 @@ def test_create_agent_applies_published_defaults(api: httpx.Client) -> None:
     assert agent["voiceMode"] == "webhook"
     assert agent["modelTier"] == "balanced"
     assert agent["maxSilenceMs"] == 600_000  # AgentPhone's meaning: the caller-silence hang-up
-    assert agent["endOfTurnSilenceMs"] == 700
+    assert agent["endOfTurnSilenceMs"] == 1500
     assert agent["interruptionSensitivity"] == 0.8
     assert agent["enableBackchannel"] is True
     assert agent["voiceSpeed"] == 1.0

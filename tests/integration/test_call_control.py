@@ -170,7 +170,7 @@ async def test_the_agents_max_silence_ends_a_silent_call_politely(api: httpx.Cli
     await start_relay()
     agent, number = agent_with_number(api, beginMessage="Hello, how can I help?", maxSilenceMs=10_000,
                                       interruptionSensitivity=0.8)
-    assert agent["maxSilenceMs"] == 10_000 and agent["endOfTurnSilenceMs"] == 700
+    assert agent["maxSilenceMs"] == 10_000 and agent["endOfTurnSilenceMs"] == 1500
     result = await dial(api_url, settings, number, CallerScript(linger_s=30))
     assert result.ended_by == "carrier" and 11 < result.duration_s < 20
     detail = only_call(api)

@@ -74,7 +74,7 @@ async def test_inbound_call_ends_with_one_agent_call_ended(api: httpx.Client, ap
         api.post("/v1/webhooks", json={"url": log.url})
         agent, number = agent_with_number(api, beginMessage="Acme support, hello.")
         script = CallerScript(lines=[Line("order", await speech("Where is my order?"))])
-        await dial(api_url, settings, number, script)
+        await dial(api_url, settings, number, script, greeting_timeout_s=5.0)  # it greets: wait for it
         event = await one_call_ended(log)
     data = event["data"]
     assert event["agentId"] == agent["id"]

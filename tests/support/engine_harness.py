@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media_relay.engine import events as ev
+from media_relay.engine.cues import CUES
 from media_relay.engine.interruption import InterruptionPolicy
 from media_relay.engine.machine import CallEngine
 from media_relay.engine.outcome import TurnOutcome
 from media_relay.engine.plan import CallPlan, RelayLimits
 from media_relay.engine.speaker import Speaker
 from media_relay.playout import Playout
-from media_relay.ports import Transcript
+from media_relay.ports import Transcript, VoiceInfo
 from media_relay.reply import ReplyChunk
 from media_relay.responders.port import TurnRequest
 from media_relay.speech.timing import WordSpan
@@ -29,12 +30,13 @@ SAMPLE = b"\x10\x27"  # int16 10000: loud enough to be audio, the same in every 
 class FakeTts:
     name = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = "en-US") -> None:
         self.said: list[str] = []
         self.fail_on: str | None = None
+        self.language = language
 
     def voices(self) -> list[Any]:
-        return []
+        return [VoiceInfo("fake", "Fake", "fake", "female", self.language)] if self.language else []
 
     async def synthesize(self, text: str, *, voice: str, speed: float = 1.0, language: str = "en-US"
                          ) -> AsyncIterator[bytes]:
@@ -142,6 +144,12 @@ class Harness:
         self.policy = policy
         self.result: str | None = None
 
+    @property
+    def spoken(self) -> list[str]:
+        """What the agent's turns synthesised (the backchannel cues, made once at the start, left out)."""
+        cues = {line for lines in CUES.values() for line in lines}
+        return [text for text in self.tts.said if text not in cues]
+
     async def _send(self, text: str) -> None:
         self.sent.append(json.loads(text))
 
@@ -203,15 +211,23 @@ class Harness:
     def clears(self) -> int:
         return sum(1 for m in self.sent if m["event"] == "clear")
 
-    async def say(self, text: str, speech_s: float = 0.5) -> None:
-        """The caller says `text`: speech starts, lasts `speech_s`, the silence window closes, STT finalises."""
+    async def say(self, text: str, speech_s: float = 0.5, *, words: bool = True, final: str | None = None) -> None:
+        """The caller says `text`: speech starts, lasts `speech_s` (voiced time reported as it grows,
+        the words recognised as it ends), pauses, the silence window closes and STT finalises (as `final`,
+        when the last words changed the recognition)."""
         await self.post(ev.SpeechStarted(self.clock.now()))
-        await self.advance(speech_s)
+        for voiced in range(100, round(speech_s * 1000) + 1, 100):
+            await self.advance(0.1)
+            await self.post(ev.SpeechProgress(voiced))
+        if words:
+            await self.post(ev.TranscriptPartial(Transcript(text, False)))
         ended = self.clock.now()
-        await self.advance(self.plan.end_of_turn_ms / 1000)
+        await self.advance(0.25)
+        await self.post(ev.SpeechPaused(ended))
+        await self.advance(self.plan.end_of_turn_ms / 1000 - 0.25)
         await self.post(ev.SpeechEnded(ended, self.clock.now()))
         await self.advance(0.05)
-        await self.post(ev.TranscriptFinal(Transcript(text, True, 0.9), self.clock.now()))
+        await self.post(ev.TranscriptFinal(Transcript(final or text, True, 0.9), self.clock.now()))
 
     async def stop(self) -> None:
         await self.post(ev.StreamStopped())

@@ -10,10 +10,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from media_relay.engine import events as ev
-from media_relay.engine.interruption import InterruptionPolicy, Verdict
+from media_relay.engine.interruption import InterruptionPolicy, Overlap, Verdict
 from media_relay.engine.machine import CallPhase
 from media_relay.engine.outcome import TurnEnd, TurnKind
 from media_relay.engine.plan import CallPlan, RelayLimits
+from media_relay.ports import Transcript
 from media_relay.reply import ReplyChunk
 from media_relay.responders.port import TurnRequest
 from tests.support.engine_harness import Harness, ScriptedResponder, plan_for
@@ -28,7 +29,7 @@ def said(harness: Harness) -> list[str]:
 async def test_the_greeting_is_spoken_then_stored_once_heard() -> None:
     async with Harness(plan_for({"beginMessage": "Hello {{name}}, this is Acme."},
                                 {"variables": {"name": "Sam"}})) as call:
-        assert call.tts.said == ["Hello Sam, this is Acme."]
+        assert call.spoken == ["Hello Sam, this is Acme."]
         assert call.records.turns == []  # not heard yet
         await call.play_all()
         [turn] = call.records.turns
@@ -40,10 +41,10 @@ async def test_the_greeting_is_spoken_then_stored_once_heard() -> None:
 async def test_a_caller_turn_is_answered_and_its_latency_stored() -> None:
     responder = ScriptedResponder([[ReplyChunk(text="Let me check.", interim=True),
                                     ReplyChunk(text="It ships tomorrow.")]])
-    async with Harness(plan_for(), responder) as call:
+    async with Harness(plan_for({"endOfTurnSilenceMs": 700}), responder) as call:
         await call.say("Where is my order?")
         assert [r.transcript.text for r in responder.requests] == ["Where is my order?"]
-        assert call.tts.said == ["Let me check.", "It ships tomorrow."]
+        assert call.spoken == ["Let me check.", "It ships tomorrow."]
         await call.play_all()
         [turn] = call.records.turns
         assert turn["transcript"] == "Where is my order?" and turn["response"] == "Let me check. It ships tomorrow."
@@ -88,7 +89,7 @@ async def test_an_interruption_closes_the_reply_stream_still_being_written() -> 
 
 
 class ResumeAlways(InterruptionPolicy):
-    def on_onset(self, plan: CallPlan) -> Verdict:
+    def judge(self, plan: CallPlan, overlap: Overlap, *, ended: bool = False) -> Verdict:
         return Verdict.RESUME
 
 
@@ -146,9 +147,9 @@ async def test_keys_pressed_while_speaking_ride_with_the_spoken_turn() -> None:
 async def test_the_agents_max_silence_hangs_up_politely() -> None:
     async with Harness(plan_for({"maxSilenceMs": 60_000})) as call:
         await call.advance(59.8, step=1.0)
-        assert call.tts.said == []
+        assert call.spoken == []
         await call.advance(0.4)
-        assert " ".join(call.tts.said) == RelayLimits().silence_goodbye
+        assert " ".join(call.spoken) == RelayLimits().silence_goodbye
         assert call.engine.phase is CallPhase.ENDING
         await call.play_all()
         assert call.carrier.hangups == 1 and call.records.end_reasons == ["silence-timeout"]
@@ -174,13 +175,14 @@ async def test_the_deployments_ceiling_caps_max_silence() -> None:
 
 async def test_the_time_limit_cuts_the_agent_off_and_says_goodbye() -> None:
     responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS)]])
-    async with Harness(plan_for(limits=RelayLimits(max_duration_s=30)), responder) as call:
+    async with Harness(plan_for({"endOfTurnSilenceMs": 700}, limits=RelayLimits(max_duration_s=30)),
+                       responder) as call:
         await call.advance(27.3, step=1.0)
         await call.say("When are you open?")  # the answer starts at 28.55 s
         await call.advance(2.0)
         outcome = responder.outcomes[0]
         assert outcome.ended is TurnEnd.PREEMPTED and outcome.heard == "We are open every weekday from nine"
-        assert " ".join(call.tts.said[-2:]) == RelayLimits().max_duration_goodbye
+        assert " ".join(call.spoken[-2:]) == RelayLimits().max_duration_goodbye
         await call.play_all()
         assert call.records.end_reasons == ["max-duration"] and call.carrier.hangups == 1
 
@@ -211,7 +213,7 @@ async def test_a_refused_transfer_is_apologised_for_and_the_call_goes_on() -> No
         call.carrier.refuse_transfer = True
         await call.say("A human, please.")
         await call.play_all()
-        assert call.tts.said[-1] == RelayLimits().transfer_failed
+        assert call.spoken[-1] == RelayLimits().transfer_failed
         assert call.engine.phase is CallPhase.TALKING and call.records.end_reasons == ["transferred", None]
 
 
@@ -291,9 +293,174 @@ async def test_a_reply_that_pauses_still_speaks_its_first_sentence_at_once() -> 
 
     async with Harness(plan_for(), ScriptedResponder([thinking])) as call:
         await call.say("Can you help?")
-        assert call.tts.said == ["Sure, I can help with that."]  # before the pause ends, without its next token
+        assert call.spoken == ["Sure, I can help with that."]  # before the pause ends, without its next token
         await asyncio.sleep(0.1)  # the speaker's quiet gap (0.05 s here) passes
-        assert call.tts.said == ["Sure, I can help with that.", "Let me"]
+        assert call.spoken == ["Sure, I can help with that.", "Let me"]
         gate.set()
         await call.idle()
-        assert call.tts.said[-1] == "check."
+        assert call.spoken[-1] == "check."
+
+
+# -- turn-taking a person accepts ---------------------------------------------------------------------
+async def test_a_backchannel_pauses_the_agent_which_resumes_its_sentence_and_makes_no_turn() -> None:
+    responder = ScriptedResponder([[ReplyChunk(text="Sure thing. " + OPEN_HOURS)]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(1.0)  # "Sure thing." heard, three words into the next sentence
+        frames = sum(1 for m in call.sent if m["event"] == "media")
+        await call.say("uh huh", speech_s=0.3)
+        assert call.clears() == 1 and call.engine.barge_ins == 0
+        assert sum(1 for m in call.sent if m["event"] == "media") - frames == 90  # the sentence again
+        await call.play_all()
+        assert len(responder.requests) == 1  # "uh huh" was no turn
+        [turn] = call.records.turns
+        assert turn["interrupted"] is False and turn["response"] == "Sure thing. " + OPEN_HOURS
+        assert turn["backchannels"] == ["uh huh"]
+
+
+async def test_the_agent_resumes_a_quarter_second_after_a_cough() -> None:
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS)]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(0.6)
+        await call.post(ev.SpeechStarted(call.clock.now()))  # a cough: 200 ms, no words
+        await call.advance(0.2)
+        paused_at = call.clock.now()
+        assert call.engine.turn is not None and call.engine.turn.state.value == "paused"
+        await call.advance(0.25)
+        await call.post(ev.SpeechPaused(paused_at))
+        assert call.engine.turn.state.value == "speaking" and call.clock.now() - paused_at <= 0.5
+
+
+async def test_words_that_ask_for_the_floor_confirm_at_once_and_long_speech_confirms_without_words() -> None:
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS)], [ReplyChunk(text=OPEN_HOURS)], []])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When?")
+        await call.advance(0.4)
+        await call.post(ev.SpeechStarted(call.clock.now()))
+        await call.advance(0.3)
+        await call.post(ev.SpeechProgress(300))
+        await call.post(ev.TranscriptPartial(Transcript("stop", False)))
+        assert call.engine.barge_ins == 1  # "stop" after 300 ms
+        await call.advance(2.0)
+        await call.post(ev.SpeechEnded(call.clock.now(), call.clock.now()))
+        await call.post(ev.TranscriptFinal(Transcript("stop", True), call.clock.now()))
+        await call.advance(0.4)
+        await call.say("mmm", speech_s=1.0, words=False)  # nothing recognised, but a second of speech
+        assert call.engine.barge_ins == 2
+
+
+async def test_hello_over_the_greeting_acknowledges_it_and_the_greeting_goes_on() -> None:
+    responder = ScriptedResponder()
+    async with Harness(plan_for({"beginMessage": "Thanks for calling Acme. How can I help?"}), responder) as call:
+        await call.advance(0.5)
+        await call.say("Hello?", speech_s=0.4)
+        assert call.engine.barge_ins == 0 and responder.requests == []
+        await call.play_all()
+        [greeting] = call.records.turns
+        assert greeting["response"] == "Thanks for calling Acme. How can I help?" and greeting["interrupted"] is False
+
+
+async def test_more_than_a_backchannel_in_the_final_transcript_takes_the_floor_after_all() -> None:
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS + " " + OPEN_HOURS)], [ReplyChunk(text="Sunday?")]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(0.5)
+        # Judged a backchannel at its pause, but the final transcript says more: the agent yields and answers it.
+        await call.say("okay", speech_s=0.3, final="okay so what about sunday")
+        assert call.engine.barge_ins == 1 and responder.requests[-1].transcript.text == "okay so what about sunday"
+
+
+async def test_when_both_start_at_once_the_agent_yields() -> None:
+    gate = asyncio.Event()
+
+    async def late(request: TurnRequest) -> AsyncIterator[ReplyChunk]:
+        await gate.wait()
+        yield ReplyChunk(text=OPEN_HOURS)
+
+    responder = ScriptedResponder([late, [ReplyChunk(text="Go on.")]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.post(ev.SpeechStarted(call.clock.now()))  # the caller starts again...
+        gate.set()  # ...as the answer becomes audible
+        await call.idle()
+        assert call.clears() == 1
+        await call.advance(0.5)
+        await call.post(ev.SpeechProgress(500))
+        await call.post(ev.TranscriptPartial(Transcript("and also on sunday", False)))
+        assert call.engine.barge_ins == 1  # the agent let them finish
+
+
+async def test_sensitivity_one_stops_at_the_first_sound() -> None:
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS)]])
+    async with Harness(plan_for({"interruptionSensitivity": 1.0}), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(0.5)
+        await call.post(ev.SpeechStarted(call.clock.now()))
+        assert call.engine.barge_ins == 1
+
+
+async def test_a_callee_first_call_greets_after_their_hello_which_is_no_question_for_the_responder() -> None:
+    responder = ScriptedResponder()
+    plan = plan_for({"beginMessage": "Hi, this is Acme about your cleaning."}, {"direction": "outbound"})
+    assert plan.first_speaker == "callee"
+    async with Harness(plan, responder) as call:
+        await call.advance(1.0)
+        assert call.spoken == []  # waiting for them
+        await call.say("Hello?", speech_s=0.4)
+        assert call.spoken == ["Hi, this is Acme about your cleaning."] and responder.requests == []
+        await call.play_all()
+        [greeting] = call.records.turns
+        assert greeting["transcript"] == "Hello?" and greeting["response"].startswith("Hi, this is Acme")
+
+
+async def test_a_callee_who_says_nothing_is_greeted_after_a_moment() -> None:
+    plan = plan_for({"beginMessage": "Hi, this is Acme."}, {"direction": "outbound", "firstSpeaker": None})
+    async with Harness(plan) as call:
+        await call.advance(1.4)
+        assert call.spoken == []
+        await call.advance(0.2)
+        assert call.spoken == ["Hi, this is Acme."]
+
+
+async def test_an_agent_first_outbound_call_greets_at_once() -> None:
+    plan = plan_for({"beginMessage": "Hi.", "firstSpeaker": "agent"}, {"direction": "outbound"})
+    async with Harness(plan) as call:
+        assert call.spoken == ["Hi."]
+
+
+async def long_turn_with_a_gap(call: Harness, gap_s: float) -> None:
+    """The caller talks for five seconds, then stops for `gap_s` mid-thought."""
+    await call.post(ev.SpeechStarted(call.clock.now()))
+    for voiced in range(100, 5001, 100):
+        await call.advance(0.1)
+        await call.post(ev.SpeechProgress(voiced))
+    await call.advance(0.25)
+    await call.post(ev.SpeechPaused(call.clock.now()))
+    await call.advance(gap_s)
+
+
+async def test_the_agent_says_uh_huh_in_a_gap_of_a_long_turn_and_stops_when_the_caller_goes_on() -> None:
+    async with Harness(plan_for()) as call:
+        await long_turn_with_a_gap(call, 0.5)
+        cues = [m for m in call.sent if m["event"] == "media"]
+        assert cues and call.engine.cues.played == 1
+        await call.post(ev.SpeechResumed(call.clock.now()))  # they go on: the cue stops at once
+        assert call.clears() == 1 and not call.engine.cues.playing()
+        await call.advance(0.3)
+        await call.post(ev.SpeechPaused(call.clock.now()))
+        await call.advance(0.5)
+        assert call.engine.cues.played == 1  # not again so soon
+        assert call.records.turns == []  # a cue is never an agent turn
+
+
+async def test_no_cue_when_disabled_in_a_short_gap_or_in_a_language_the_voice_lacks() -> None:
+    async with Harness(plan_for({"enableBackchannel": False})) as call:
+        await long_turn_with_a_gap(call, 0.5)
+        assert call.engine.cues.played == 0 and not any(m["event"] == "media" for m in call.sent)
+    async with Harness(plan_for()) as call:
+        await long_turn_with_a_gap(call, 0.2)  # the caller's gap is too short
+        assert call.engine.cues.played == 0
+    async with Harness(plan_for({"language": "de-DE"})) as call:  # the fake voice speaks English only
+        await long_turn_with_a_gap(call, 0.5)
+        assert call.engine.cues.played == 0

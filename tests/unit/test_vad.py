@@ -35,6 +35,7 @@ def run(controller: VadController, pcm: bytes) -> list[tuple[str, int]]:
 def test_speech_padded_with_silence_gives_one_start_and_one_stop(speech: bytes) -> None:
     silence = bytes(16000)  # one second
     events = run(VadController(FrameAnalyzer(), start_ms=200, stop_ms=700), silence + speech + silence * 2)
+    events = [(kind, at) for kind, at in events if kind in ("speech_started", "speech_stopped")]
     assert [kind for kind, _ in events] == ["speech_started", "speech_stopped"]
     started, stopped = events[0][1], events[1][1]
     assert 900 <= started <= 1300 and stopped - started > 700

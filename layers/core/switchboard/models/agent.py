@@ -13,6 +13,7 @@ ModelTier = Literal["turbo", "balanced", "max"]
 SttMode = Literal["fast", "accurate"]
 AmbientSound = Literal["none", "office", "coffee-shop", "outdoor"]
 DenoisingMode = Literal["noise-cancellation", "noise-and-background-speech-cancellation"]
+FirstSpeaker = Literal["agent", "callee"]
 
 
 class CustomTool(RequestModel):
@@ -45,6 +46,8 @@ class AgentFields(RequestModel):
     # Switchboard's own: the longest silence that ends the caller's turn.
     endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
     interruptionSensitivity: float | None = Field(default=None, ge=0, le=1)
+    # Switchboard's own: who speaks first (unset: the agent on inbound calls, the callee on outbound ones).
+    firstSpeaker: FirstSpeaker | None = None
     voiceSpeed: float | None = Field(default=None, ge=0.5, le=2.0)
     enableBackchannel: bool | None = None
     enableMessaging: bool | None = None
@@ -83,7 +86,7 @@ AGENT_DEFAULTS: dict[str, Any] = {
     "sttMode": "fast",
     "language": "en-US",
     "maxSilenceMs": 600_000,
-    "endOfTurnSilenceMs": 700,
+    "endOfTurnSilenceMs": 1500,  # pauses up to 1.2 s inside an utterance do not end it
     "interruptionSensitivity": 0.8,
     "voiceSpeed": 1.0,
     "enableBackchannel": True,
@@ -141,6 +144,7 @@ class Agent(ResponseModel):
     maxSilenceMs: int
     endOfTurnSilenceMs: int
     interruptionSensitivity: float
+    firstSpeaker: FirstSpeaker | None = None
     voiceSpeed: float
     enableBackchannel: bool
     enableMessaging: bool

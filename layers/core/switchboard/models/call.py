@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from switchboard.models.agent import ModelTier
+from switchboard.models.agent import FirstSpeaker, ModelTier
 from switchboard.models.common import E164, Page, RequestModel, ResponseModel
 
 CallStatus = Literal[
@@ -33,6 +33,7 @@ class CallCreate(RequestModel):
     # This call's own turn-taking, over its agent's: the caller-silence hang-up and the end-of-turn window.
     maxSilenceMs: int | None = Field(default=None, ge=10_000, le=3_600_000)
     endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
+    firstSpeaker: FirstSpeaker | None = None
     # AgentPhone's long poll: answer once the call is over (or after maxWaitSeconds) with its transcript.
     waitForCompletion: bool | None = None
     maxWaitSeconds: int | None = Field(default=None, ge=1, le=600)

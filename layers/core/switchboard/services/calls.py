@@ -107,6 +107,7 @@ def place(c: Container, project_id: str, body: CallCreate, *, origin: dict[str, 
         "voiceMode": mode, "initialGreeting": body.initialGreeting, "systemPrompt": body.systemPrompt,
         "voice": body.voice, "modelTier": body.modelTier, "disableRecording": bool(body.disableRecording),
         "maxSilenceMs": body.maxSilenceMs, "endOfTurnSilenceMs": body.endOfTurnSilenceMs,
+        "firstSpeaker": body.firstSpeaker,
         **(origin or {}),
     }
     if due is not None:

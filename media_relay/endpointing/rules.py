@@ -1,0 +1,34 @@
+"""What the words so far say about whether the caller has finished (English; other languages: nothing).
+
+A turn that stops on "and", "the", "to" or in the middle of reading a number out is not over,
+whatever the voice does: people pause to look up the next digits or the rest of an address. Only
+when the words do not settle it is the turn model asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNFINISHED_ENDINGS = frozenset({
+    "and", "or", "but", "so", "because", "the", "a", "an", "to", "of", "for", "with", "at", "in", "on", "from",
+    "my", "your", "our", "is", "are", "was", "were", "um", "uh", "er", "erm", "like", "if", "that", "then",
+    "than", "about", "into", "by", "as", "it's", "i'm", "we're", "i", "we", "you", "which", "who", "where",
+})
+NUMBER_WORDS = frozenset({
+    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+    "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "double",
+    "triple", "dash", "point",
+})
+_WORD = re.compile(r"[a-z']+|\d+")
+
+
+def unfinished(partial: str, language: str) -> bool:
+    """Do the words so far end where a sentence cannot (a conjunction, an article, a number read out)?"""
+    if not language.lower().startswith("en"):
+        return False
+    words = _WORD.findall(partial.lower())
+    if not words:
+        return False
+    last = words[-1]
+    return last in UNFINISHED_ENDINGS or last in NUMBER_WORDS or last.isdigit()

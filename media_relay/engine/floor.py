@@ -1,0 +1,85 @@
+"""Who has the floor while the agent talks: a sound from the caller pauses the agent, evidence decides.
+
+`Floor` holds one overlap at a time (from the caller's onset over the agent to the verdict) and
+the one fact that outlives it: the utterance was judged a backchannel, so its final transcript is
+absorbed instead of becoming a turn. The engine asks it what each event means and does the rest.
+"""
+
+from __future__ import annotations
+
+from media_relay.engine.interruption import InterruptionPolicy, Overlap, Verdict, is_backchannel, words_of
+from media_relay.engine.outcome import TurnKind
+from media_relay.engine.plan import CallPlan
+from media_relay.engine.turn import ActiveTurn, TurnState
+from media_relay.playout import Playout
+
+
+class Floor:
+    def __init__(self, plan: CallPlan, playout: Playout, policy: InterruptionPolicy) -> None:
+        self.plan, self.playout, self.policy = plan, playout, policy
+        self.overlap: Overlap | None = None
+        self.absorbing: ActiveTurn | None = None  # its caller utterance was a backchannel over this turn
+        self.voiced_ms = 0  # of the caller's current utterance
+
+    def audible(self, turn: ActiveTurn | None) -> bool:
+        return turn is not None and turn.state is TurnState.SPEAKING and self.playout.pending(turn.id)
+
+    async def onset(self, turn: ActiveTurn | None) -> Verdict | None:
+        """The caller's voice began (or came back after a gap). None: nothing to decide."""
+        if self.overlap is not None and turn is not None and turn.state is TurnState.PAUSED:
+            return self._judge()
+        if not self.audible(turn) or not self.policy.pauses(self.plan):
+            return None
+        assert turn is not None
+        await self.playout.pause()  # first: the caller must stop hearing the agent now
+        turn.state = TurnState.PAUSED
+        self.overlap = Overlap(greeting=turn.kind is TurnKind.GREETING, voiced_ms=self.voiced_ms)
+        self.absorbing = None
+        return self._judge()
+
+    async def overlapping_start(self, turn: ActiveTurn) -> Verdict | None:
+        """The agent's reply became audible while the caller was already talking: it yields at once,
+        and plays on only if what the caller says turns out to be a backchannel."""
+        return await self.onset(turn)
+
+    def progress(self, voiced_ms: int) -> Verdict | None:
+        self.voiced_ms = voiced_ms
+        if self.overlap is None:
+            return None
+        self.overlap.voiced_ms = voiced_ms
+        return self._judge()
+
+    def words(self, text: str) -> Verdict | None:
+        if self.overlap is None:
+            return None
+        self.overlap.words = words_of(text)
+        return self._judge()
+
+    def quiet(self) -> Verdict | None:
+        """The caller paused or stopped: no evidence of an interruption by now means there was none."""
+        if self.overlap is None:
+            return None
+        return self._judge(ended=True)
+
+    def _judge(self, *, ended: bool = False) -> Verdict:
+        assert self.overlap is not None
+        return self.policy.judge(self.plan, self.overlap, ended=ended)
+
+    def settled(self, turn: ActiveTurn, verdict: Verdict) -> None:
+        """The verdict is in: a resumed turn remembers to absorb the utterance's final transcript."""
+        self.overlap = None
+        if verdict is Verdict.RESUME:
+            self.absorbing = turn
+
+    def absorbs(self, text: str) -> ActiveTurn | None:
+        """Is this final transcript the backchannel the agent talked through? Returns the turn it was over."""
+        turn, self.absorbing = self.absorbing, None
+        if turn is not None and is_backchannel(text, greeting=turn.kind is TurnKind.GREETING):
+            return turn
+        return None
+
+    def caller_started(self) -> None:
+        self.voiced_ms = 0
+
+    def caller_stopped(self) -> None:
+        self.voiced_ms = 0

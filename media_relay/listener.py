@@ -1,0 +1,97 @@
+"""The caller's side of a call: audio in, events out.
+
+Per 20 ms frame: VAD (with the room's background and the agent's echo taken out), STT fed while
+the caller speaks (with 300 ms of audio from before the onset, so first syllables are not lost),
+and the endpointer's early end of turn at pauses. What matters becomes an event on the engine's
+queue: speech started, progressed, paused, resumed and ended; transcripts, partial and final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from media_relay.audio.vad import VadController, VadEvent
+from media_relay.endpointing.endpointer import Endpointer
+from media_relay.engine import events as ev
+from media_relay.ports import FRAME_BYTES_PCM, FRAME_MS, SttStream
+from switchboard.logging import logger
+
+PREROLL_FRAMES = 15  # 300 ms of audio before the VAD decided "speech", so first syllables reach STT
+
+
+class Listener:
+    def __init__(self, vad: VadController, stt: SttStream, endpointer: Endpointer, post: Callable[[ev.Event], None],
+                 spawn: Callable[[Any], asyncio.Task[Any]]) -> None:
+        self.vad, self.stt, self.endpointer, self.post, self.spawn = vad, stt, endpointer, post, spawn
+        self.preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
+        self.stream_ms = 0
+
+    async def hear(self, pcm: bytes) -> None:
+        """Caller audio (PCM8K), any whole number of frames."""
+        for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
+            frame = pcm[start:start + FRAME_BYTES_PCM]
+            event = self.vad.feed(frame, self.stream_ms)
+            self.stream_ms += FRAME_MS
+            if event is not None and event.kind == "speech_started":
+                self.endpointer.start(b"".join(self.preroll))
+                for earlier in self.preroll:
+                    await self.stt.push(earlier)
+                self.preroll.clear()
+            if self.vad.speaking or event is not None:
+                self.endpointer.add(frame)
+                await self.stt.push(frame)
+            else:
+                self.preroll.append(frame)
+            if event is not None:
+                await self._on_vad(event)
+
+    async def _on_vad(self, event: VadEvent) -> None:
+        match event.kind:
+            case "speech_started":
+                self.post(ev.SpeechStarted(self._when(event)))
+            case "speech_resumed":
+                self.endpointer.resumed()
+                self.post(ev.SpeechResumed(self._when(event)))
+            case "speech_progress":
+                self.post(ev.SpeechProgress(event.voiced_ms))
+            case "speech_paused":
+                self.post(ev.SpeechPaused(self._when(event)))
+                self.spawn(self._maybe_finished())
+            case "speech_stopped":
+                await self._ended(event)
+
+    def _when(self, event: VadEvent) -> float:
+        """The monotonic time the frame `event` names was spoken."""
+        return time.monotonic() - (self.stream_ms - event.at_ms) / 1000
+
+    async def _ended(self, event: VadEvent) -> None:
+        # The caller's last voiced frame is when their speech ended; now is when we decided it had.
+        self.endpointer.ended()
+        self.post(ev.SpeechEnded(self._when(event), time.monotonic()))
+        await self.stt.flush()
+
+    async def _maybe_finished(self) -> None:
+        """At a pause: end the turn now if it is plainly finished (and the caller has not spoken since)."""
+        try:
+            if await self.endpointer.finished_at_pause() and self.vad.paused:
+                event = self.vad.end_utterance()
+                if event is not None:
+                    await self._ended(event)
+        except Exception:
+            logger.exception("end-of-turn check failed")
+
+    def words(self, text: str) -> None:
+        self.endpointer.partial = text
+
+    async def transcripts(self) -> None:
+        """STT results as events: partials are evidence while the caller speaks, finals make turns."""
+        async for transcript in self.stt.results():
+            if transcript.is_final:
+                self.post(ev.TranscriptFinal(transcript, time.monotonic()))
+            else:
+                self.words(transcript.text)
+                self.post(ev.TranscriptPartial(transcript))

@@ -1,0 +1,47 @@
+"""The agent's own voice coming back is not the caller: the echo gate on frame energies."""
+
+from __future__ import annotations
+
+from media_relay.audio.echo import EchoGate
+from tests.support.fake_clock import FakeClock
+
+AGENT = 4_000_000.0  # mean power of a loud agent frame
+
+
+def talk(gate: EchoGate, clock: FakeClock, caller: list[float], echo_loss_db: float | None) -> list[bool]:
+    """The agent talks at AGENT power; each 20 ms the caller's frame is `caller[i]` plus the echo."""
+    verdicts = []
+    for level in caller:
+        gate.played(clock.now(), AGENT)
+        echo = AGENT * 10 ** (-echo_loss_db / 10) if echo_loss_db is not None else 0.0
+        clock.advance(0.02)
+        verdicts.append(gate.is_echo(level + echo + 100.0))  # + line noise
+    return verdicts
+
+
+def test_speakerphone_echo_is_gated_and_a_caller_talking_over_it_is_not() -> None:
+    clock = FakeClock()
+    gate = EchoGate(clock=clock)
+    echo_only = talk(gate, clock, [0.0] * 100, echo_loss_db=15)
+    assert sum(echo_only[5:]) >= 90  # after the first 100 ms, the echo is recognised
+    caller = talk(gate, clock, [AGENT * 0.5] * 20, echo_loss_db=15)  # 3 dB under the agent, over the echo
+    assert not any(caller)
+
+
+def test_on_a_clean_line_even_a_quiet_caller_is_heard() -> None:
+    clock = FakeClock()
+    gate = EchoGate(clock=clock)
+    talk(gate, clock, [0.0] * 100, echo_loss_db=None)
+    quiet = talk(gate, clock, [AGENT * 0.05] * 20, echo_loss_db=None)  # 13 dB under the agent
+    assert not any(quiet)
+
+
+def test_nothing_is_gated_once_the_agent_has_been_quiet_or_was_paused() -> None:
+    clock = FakeClock()
+    gate = EchoGate(clock=clock)
+    talk(gate, clock, [0.0] * 50, echo_loss_db=15)
+    clock.advance(1.0)
+    assert gate.reference() == 0.0 and not gate.is_echo(10.0)
+    talk(gate, clock, [0.0] * 50, echo_loss_db=15)
+    gate.reset()
+    assert not gate.is_echo(10.0)
