@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.media_client import MediaStreamClient
+from switchboard.localcarrier.media_client import MediaStreamClient, Room
 from switchboard.localcarrier.state import sid
 from switchboard.localcarrier.twiml_reader import dial_target, stream_of
 
@@ -41,6 +41,7 @@ class CallerScript:
     greeting_timeout_s: float = 3.0  # how long to wait for a greeting before speaking first
     quiet_s: float = 0.9  # agent silence that counts as "finished talking"
     linger_s: float = 0.0  # stay on the line (silent) this long after the last line, unless the call ends
+    room: Room = field(default_factory=Room)  # echo and background noise around the caller
 
 
 @dataclass
@@ -174,6 +175,7 @@ async def place_inbound_call(*, voice_url: str, account_sid: str, auth_token: st
             if target is None:
                 continue
             client = MediaStreamClient(target[0], auth_token, account_sid, call_sid, target[1])
+            client.room = script.room
             runner = asyncio.create_task(client.run())
             following = asyncio.create_task(follower.follow(client)) if follower else None
             try:

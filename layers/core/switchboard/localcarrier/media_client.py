@@ -27,6 +27,21 @@ SILENCE = b"\xff" * FRAME
 
 
 @dataclass
+class Room:
+    """Where the caller is: the agent's voice coming back into their microphone (a speakerphone:
+    `echo_delay_s` later, `echo_db` down), and a steady background (a TV) `background_db` down."""
+
+    echo_delay_s: float = 0.15
+    echo_db: float | None = None  # None: no echo
+    background: bytes = b""  # mu-law, looped under everything the caller sends
+    background_db: float = -15.0
+
+
+def _gain(db: float) -> float:
+    return float(10 ** (db / 20))
+
+
+@dataclass
 class AgentAudio:
     """Agent audio as the caller heard it: when each chunk started playing, and its mu-law bytes."""
 
@@ -53,6 +68,9 @@ class MediaStreamClient:
         self.ws: ClientConnection | None = None
         self.closed = asyncio.Event()
         self.on_agent_audio: Callable[[bytes], None] | None = None  # e.g. a bridge to another call leg
+        self.room = Room()
+        self._echo: deque[tuple[float, bytes]] = deque()  # (when it reaches the microphone, mu-law)
+        self._background_at = 0
 
     def say(self, mulaw: bytes) -> None:
         """Queue caller audio (mu-law); it goes out at real time after what is already queued."""
@@ -93,12 +111,36 @@ class MediaStreamClient:
                 sender.cancel()
                 self.closed.set()
 
+    def _in_the_room(self, frame: bytes, now: float) -> bytes:
+        """What the microphone picks up: the caller's frame, plus echo and background, mixed."""
+        room = self.room
+        extra: list[tuple[bytes, float]] = []
+        while self._echo and self._echo[0][0] <= now:
+            extra.append((self._echo.popleft()[1], _gain(room.echo_db or 0.0)))
+        if room.background:
+            start = self._background_at % len(room.background)
+            bed = (room.background + room.background)[start:start + FRAME]
+            self._background_at += FRAME
+            extra.append((bed, _gain(room.background_db)))
+        if not extra:
+            return frame
+        import numpy as np  # the caller's side only mixes when a room asks for it
+
+        from media_relay.audio import codec
+
+        mixed = np.frombuffer(codec.decode(frame), dtype=np.int16).astype(np.float32)
+        for audio, gain in extra:
+            other = np.frombuffer(codec.decode(audio.ljust(FRAME, b"\xff")), dtype=np.int16).astype(np.float32)
+            mixed += gain * other[: mixed.size]
+        return codec.encode(np.clip(mixed, -32768, 32767).astype(np.int16).tobytes())
+
     async def _send_frames(self) -> None:
         chunk = 0
         deadline = time.monotonic()
         while True:
             frame = self.outgoing.popleft() if self.outgoing else SILENCE
             now = time.monotonic()
+            frame = self._in_the_room(frame, now)
             chunk += 1
             await self._send({"event": "media", "streamSid": self.stream_sid, "media": {
                 "track": "inbound", "chunk": str(chunk), "timestamp": str(int((now - self.started_at) * 1000)),
@@ -120,6 +162,9 @@ class MediaStreamClient:
                 self.agent.first_heard_at = self.agent.first_heard_at or starts
                 self.agent.last_media_at = now
                 self.playout_end = starts + len(audio) / 8000
+                if self.room.echo_db is not None:
+                    for i in range(0, len(audio), FRAME):
+                        self._echo.append((starts + i / 8000 + self.room.echo_delay_s, audio[i:i + FRAME]))
                 if self.on_agent_audio is not None:
                     self.on_agent_audio(audio)
             elif event == "mark":
@@ -130,6 +175,7 @@ class MediaStreamClient:
             elif event == "clear":
                 self.clear_times.append(now)
                 self.playout_end = now
+                self._echo = deque((t, a) for t, a in self._echo if t - self.room.echo_delay_s <= now)
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):
                     handle.cancel()
