@@ -57,7 +57,7 @@ def test_table_is_on_demand_with_pitr_and_ttl() -> None:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4"}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))

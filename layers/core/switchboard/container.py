@@ -96,6 +96,12 @@ class Container:
 
         return ContactRepo(self.table, self.clock)
 
+    @cached_property
+    def sub_accounts(self) -> Any:
+        from switchboard.store.sub_accounts import SubAccountRepo
+
+        return SubAccountRepo(self.table, self.clock)
+
     # --- ports -------------------------------------------------------------------------
     @cached_property
     def carrier(self) -> Carrier:

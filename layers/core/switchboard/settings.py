@@ -20,6 +20,9 @@ class PlanLimits(BaseSettings):
     voice_minutes_per_month: int = 100_000
     max_call_duration_minutes: int = 60
     concurrent_calls: int = 100
+    # Limits each sub-account meets on its own (within the project's); unset: only the project's apply.
+    sub_account_numbers: int | None = None
+    sub_account_concurrent_calls: int | None = None
 
 
 class Settings(BaseSettings):

@@ -150,6 +150,7 @@ class Agent(ResponseModel):
     callScreeningPurpose: str | None
     customTools: list[dict[str, Any]] | None
     numbers: list[AgentNumber] = []
+    subAccountId: str | None = None
     warnings: list[str] = []
     createdAt: str
     updatedAt: str

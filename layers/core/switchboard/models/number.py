@@ -38,6 +38,8 @@ class PhoneNumber(ResponseModel):
     createdAt: str
     purchasedAt: str
     releasedAt: str | None = None
+    subAccountId: str | None = None
+    sipTrunkId: str | None = None
 
 
 class PhoneNumberList(Page):

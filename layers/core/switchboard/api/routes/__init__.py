@@ -10,6 +10,7 @@ from switchboard.api.routes import (
     conversations,
     messages,
     numbers,
+    sub_accounts,
     usage,
     webhooks,
 )
@@ -25,4 +26,5 @@ ROUTERS = [
     conversations.router,
     messages.router,
     usage.router,
+    sub_accounts.router,
 ]
