@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     schedule_group_name: str = "switchboard-calls"
     scheduler_role_arn: str | None = None
     outbound_function_arn: str | None = None
+    # SIP trunk credentials are Secrets Manager secrets named `<prefix>/<trunk id>` (the template sets the
+    # stack's name as the prefix, and grants the API function exactly that prefix).
+    sip_secret_prefix: str = "switchboard/sip-trunks"
     delivery_max_attempts: int = 5
     delivery_base_delay_seconds: int = 30
     # The speech engines the relay runs; the API validates voices and languages against them.

@@ -83,6 +83,13 @@ def update(c: Container, project_id: str, number_id: str, body: NumberUpdate) ->
         changes["expiresAt"] = _expiry(changes["expiresAt"], c.clock())
     if not changes:
         return c.numbers.get(project_id, number_id)
+    if "sipTrunkId" in changes:
+        from switchboard.services import sip_trunks
+
+        number = c.numbers.get(project_id, number_id)
+        if number["status"] != "active":
+            raise Conflict(f"Phone number '{number_id}' has been released and cannot be changed.")
+        sip_trunks.route_number(c, project_id, number, changes["sipTrunkId"])
     return c.numbers.update(project_id, number_id, changes)
 
 
@@ -102,6 +109,8 @@ def release(c: Container, project_id: str, number_id: str) -> dict[str, Any]:
             if exc.status != 404:
                 raise
         c.numbers.release(project_id, number_id)
+        if number.get("sipTrunkId"):  # the carrier dropped it from the trunk with the number
+            c.sip_trunks.update(project_id, number["sipTrunkId"], add={"attachedNumbers": -1})
     return {"success": True, "id": number_id, "phoneNumber": number["phoneNumber"], "status": "released"}
 
 

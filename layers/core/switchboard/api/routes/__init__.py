@@ -10,8 +10,12 @@ from switchboard.api.routes import (
     conversations,
     messages,
     numbers,
+    register,
+    sip_trunks,
     sub_accounts,
+    unavailable,
     usage,
+    verify_lookup_feedback,
     webhooks,
 )
 
@@ -19,6 +23,7 @@ ROUTERS = [
     agents.voices_router,
     agent_webhooks.router,
     agents.router,
+    verify_lookup_feedback.lookup_router,
     numbers.router,
     calls.router,
     contacts.router,
@@ -27,4 +32,9 @@ ROUTERS = [
     messages.router,
     usage.router,
     sub_accounts.router,
+    sip_trunks.router,
+    register.router,
+    verify_lookup_feedback.verify_router,
+    verify_lookup_feedback.feedback_router,
+    unavailable.router,
 ]
