@@ -9,7 +9,6 @@ from pydantic import Field, model_validator
 
 from switchboard.api.deps import CtxDep
 from switchboard.api.routes.pagination import Limit, Offset
-from switchboard.errors import InvalidInput
 from switchboard.models.common import RequestModel, is_sip_uri
 from switchboard.services import sip_trunks as service
 
@@ -29,6 +28,10 @@ class OriginationUri(RequestModel):
         return self
 
 
+class Origination(RequestModel):
+    uris: list[OriginationUri] = Field(max_length=10)
+
+
 class SipTrunkWrite(RequestModel):
     """AgentPhone's fields (snake_case, `origination: {"uris": [...]}`); camelCase is accepted too."""
 
@@ -36,8 +39,8 @@ class SipTrunkWrite(RequestModel):
     transfers: Literal["all", "sip", "none"] | None = None
     transfer_caller_id: Literal["transferee", "transferor"] | None = None
     transferCallerId: Literal["transferee", "transferor"] | None = None
-    origination: dict[str, Any] | None = None
-    originationUris: list[OriginationUri] | None = None
+    origination: Origination | None = None
+    originationUris: list[OriginationUri] | None = Field(default=None, max_length=10)
     encrypted: bool | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -46,10 +49,7 @@ class SipTrunkWrite(RequestModel):
             sent["transfer_caller_id"] = sent.pop("transferCallerId")
         origination = sent.pop("origination", None)
         if origination is not None:
-            uris = origination.get("uris", origination.get("originationUris"))
-            if not isinstance(uris, list):
-                raise InvalidInput("'origination' must be {\"uris\": [{\"sip_uri\": \"sip:...\"}, ...]}.")
-            sent["originationUris"] = [OriginationUri.model_validate(u).model_dump(mode="json") for u in uris]
+            sent["originationUris"] = origination["uris"]
         return sent
 
 
