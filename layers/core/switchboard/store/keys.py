@@ -143,20 +143,8 @@ def contact_phone_sk(sub_account_id: str | None, e164: str) -> str:
     return f"CONTACTPHONE#{sub_account_id or '-'}#{e164}"
 
 
-def verification_sk(verification_id: str) -> str:
-    return f"VERIFY#{verification_id}"
-
-
 def verify_rate_pk(project_id: str, e164: str) -> str:
     return f"VERIFYRATE#{project_id}#{e164}"
-
-
-def feedback_sk(feedback_id: str) -> str:
-    return f"FEEDBACK#{feedback_id}"
-
-
-def sip_trunk_sk(trunk_id: str) -> str:
-    return f"TRUNK#{trunk_id}"
 
 
 def registration_sk(sub_account_id: str | None) -> str:
