@@ -10,7 +10,9 @@ from agentphone import AgentPhone
 from agentphone.models import SipTrunk
 
 from switchboard.container import Container
+from switchboard.localcarrier.dialer import CallerScript
 from switchboard.settings import Settings
+from tests.support.calls import dial
 
 PBX = {"uris": [{"sip_uri": "sip:pbx.example.com", "name": "office", "priority": 1, "weight": 10}]}
 
@@ -71,8 +73,8 @@ def test_the_sdk_manages_a_trunk_and_its_credentials(api_url: str, project: Any,
         pass
 
 
-def test_a_number_on_a_trunk_rings_your_sip_infrastructure(api: httpx.Client, settings: Settings,
-                                                           local_carrier: Any) -> None:
+async def test_a_number_on_a_trunk_rings_your_sip_infrastructure(api: httpx.Client, api_url: str,
+                                                                 settings: Settings, local_carrier: Any) -> None:
     number = api.post("/v1/numbers", json={"areaCode": "415"}).json()
     bare = api.post("/v1/sip-trunks").json()
     refused = api.patch(f"/v1/numbers/{number['id']}", json={"sipTrunkId": bare["id"]})
@@ -87,6 +89,8 @@ def test_a_number_on_a_trunk_rings_your_sip_infrastructure(api: httpx.Client, se
     rung = httpx.post(f"{carrier}/Local/InboundCalls.json", auth=auth,
                       data={"CallSid": "CA" + "1" * 32, "To": number["phoneNumber"], "From": "+14155550123"})
     assert rung.json()["routedTo"] == "sip:pbx.example.com"
+    dialled = await dial(api_url, settings, number, CallerScript())  # a caller through the carrier
+    assert dialled.transferred_to == "sip:pbx.example.com" and api.get("/v1/calls").json()["total"] == 0
     busy = api.delete(f"/v1/sip-trunks/{trunk['id']}")
     assert busy.status_code == 409 and "detach" in busy.json()["detail"]
 
