@@ -144,3 +144,15 @@ def test_plan_limits_apply_per_sub_account(api: httpx.Client, api_url: str, proj
             assert api.post("/v1/numbers", json={"areaCode": "415"}).status_code == 201  # the project is not bound
         finally:
             del os.environ["SWITCHBOARD_PLAN_SUB_ACCOUNT_NUMBERS"]
+
+        agent = small.post("/v1/agents", json={"name": "Caller"}).json()
+        small.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]})
+        call = {"agentId": agent["id"], "toNumber": "+14155550123", "systemPrompt": "Be brief."}
+        os.environ["SWITCHBOARD_PLAN_SUB_ACCOUNT_CONCURRENT_CALLS"] = "1"
+        try:
+            assert small.post("/v1/calls", json=call).status_code == 201
+            busy = small.post("/v1/calls", json=call)
+            assert busy.status_code == 429 and "per sub-account" in busy.json()["detail"]
+            assert busy.headers["Retry-After"]
+        finally:
+            del os.environ["SWITCHBOARD_PLAN_SUB_ACCOUNT_CONCURRENT_CALLS"]
