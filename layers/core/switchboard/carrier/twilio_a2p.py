@@ -17,8 +17,9 @@ from switchboard.carrier.port import A2PState
 CUSTOMER_PROFILE_POLICY = "RNdfbf3fae0e1107f8aded0e7cead80bf5"
 A2P_PROFILE_POLICY = "RNb0d4771c2c98518d916a3d4cd70a8f8b"
 BRAND_TYPES = {"sole_proprietor": "SOLE_PROPRIETOR", "standard_brand": "STANDARD", "high_volume": "STANDARD"}
-# Our use-case names are Twilio's, upper-cased; several use cases make a MIXED campaign.
+# Our use-case names are Twilio's upper-cased, but for two-factor codes (Twilio's `2FA`); several make MIXED.
 MIXED = "MIXED"
+USE_CASE_NAMES = {"two_factor_authentication": "2FA"}
 
 
 class A2PMixin:
@@ -74,7 +75,7 @@ class A2PMixin:
         p: dict[str, Any] = dict(profile)
         service = self.service_request("POST", "messaging", "v1/Services", form={
             "FriendlyName": f"{p.get('brand_name') or p.get('business_name') or p['last_name']} 10DLC"})
-        uses = [str(u).upper() for u in p["use_cases"]]
+        uses = [USE_CASE_NAMES.get(str(u), str(u).upper()) for u in p["use_cases"]]
         includes = set(p.get("includes") or [])
         campaign = self.service_request("POST", "messaging", f"v1/Services/{service['sid']}/Compliance/Usa2p", form={
             "BrandRegistrationSid": brand_sid, "Description": p["description"], "MessageFlow": p["consent_flow"],

@@ -20,8 +20,8 @@ from switchboard.localcarrier.validation import require
 FormReader = Callable[[Request], Awaitable[dict[str, list[str]]]]
 CAMPAIGN_STEPS = ["PENDING", "IN_PROGRESS", "VERIFIED"]
 USE_CASES = {"ACCOUNT_NOTIFICATION", "CUSTOMER_CARE", "DELIVERY_NOTIFICATION", "FRAUD_ALERT", "HIGHER_EDUCATION",
-             "MARKETING", "POLLING_VOTING", "PUBLIC_SERVICE_ANNOUNCEMENT", "SECURITY_ALERT", "2FA",
-             "TWO_FACTOR_AUTHENTICATION", "MIXED", "LOW_VOLUME", "SOLE_PROPRIETOR"}
+             "MARKETING", "POLLING_VOTING", "PUBLIC_SERVICE_ANNOUNCEMENT", "SECURITY_ALERT", "2FA", "MIXED",
+             "LOW_VOLUME", "SOLE_PROPRIETOR"}
 
 
 def install(app: FastAPI, state: CarrierState, read_form: FormReader) -> None:
