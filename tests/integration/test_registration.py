@@ -81,6 +81,13 @@ def test_a_failed_brand_is_corrected_and_bad_input_refused(api: httpx.Client, lo
     assert api.get("/v1/register").json()["registration"]["brand_name"] == "Acme Dental Care"
 
 
+def test_a_two_factor_campaign_uses_twilios_use_case_name(api: httpx.Client, local_carrier: Any) -> None:
+    api.post("/v1/register", json={**APPLICATION, "use_cases": ["two_factor_authentication"]})
+    api.get("/v1/register/status")  # the brand is approved, the campaign submitted
+    (campaign,) = [r for r in carrier_resources(local_carrier).values() if r["kind"] == "campaign"]
+    assert campaign["us_app_to_person_usecase"] == "2FA"
+
+
 def test_a_registration_can_open_its_own_sub_account(api: httpx.Client) -> None:
     made = api.post("/v1/register", json={**APPLICATION, "create_sub_account": True}).json()
     sub = made["sub_account_id"]
