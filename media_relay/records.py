@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from switchboard.container import Container
+from switchboard.services import contacts
 from switchboard.store.webhooks import DEFAULT_CONTEXT_LIMIT
 
 
@@ -16,6 +17,7 @@ class CallContext:
     call: dict[str, Any]
     agent: dict[str, Any]
     webhook: dict[str, Any] | None
+    contact: dict[str, Any] | None = None  # the other party's contact, for `data.contact`
 
     @property
     def context_limit(self) -> int:
@@ -45,7 +47,10 @@ class DynamoCallRecords:
         def read() -> CallContext:
             call = self.c.calls.get(project_id, call_id)
             agent = self.c.agents.get(project_id, call["agentId"])
-            return CallContext(project_id, call, agent, self.c.webhooks.resolve(project_id, agent["id"]))
+            hook = self.c.webhooks.resolve(project_id, agent["id"], agent.get("subAccountId"))
+            party = call["fromNumber"] if call.get("direction") == "inbound" else call["toNumber"]
+            contact = contacts.for_event(self.c, project_id, call.get("subAccountId"), party)
+            return CallContext(project_id, call, agent, hook, contact)
 
         return await asyncio.to_thread(read)
 
@@ -57,7 +62,8 @@ class DynamoCallRecords:
         url = (ctx.webhook or {}).get("url", "")
         await asyncio.to_thread(
             self.c.deliveries.record, ctx.project_id, ctx.agent["id"], "agent.message", "voice", url,
-            "success" if ok else "failed", http_status, error, body, duration_ms)
+            "success" if ok else "failed", http_status, error, body, duration_ms,
+            sub_account_id=ctx.agent.get("subAccountId"))
 
     async def call_ended(self, ctx: CallContext, reason: str | None) -> None:
         if reason:

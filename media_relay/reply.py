@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media_relay.audio import dtmf
+from switchboard.models.common import is_sip_uri
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 DIGIT_FIELDS = ("digits", "press_digit", "dtmf")
@@ -41,8 +42,8 @@ def parse_chunk(obj: dict[str, Any]) -> ReplyChunk:
         problems.append(f"unknown action {action!r} (expected 'hangup' or 'transfer')")
         action = None
     number = obj.get("transferNumber")
-    if number is not None and not (isinstance(number, str) and E164.match(number)):
-        problems.append("'transferNumber' must be an E.164 phone number")
+    if number is not None and not (isinstance(number, str) and (E164.match(number) or is_sip_uri(number))):
+        problems.append("'transferNumber' must be an E.164 phone number or a SIP URI")
         number = None
     digits = next((obj[k] for k in DIGIT_FIELDS if obj.get(k) not in (None, "")), None)
     if isinstance(digits, int) and not isinstance(digits, bool) and digits >= 0:

@@ -65,6 +65,7 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
             state.numbers.clear()
             state.calls.clear()
             state.messages.clear()
+            state.resources.clear()  # trunks, credential lists, TrustHub bundles, registrations
         local_carrier.server.config.app.state.outbound.callees.clear()
         local_carrier.server.config.app.state.outbound.answering = True
     suffix = uuid.uuid4().hex[:10]

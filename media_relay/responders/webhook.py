@@ -97,6 +97,8 @@ class WebhookResponder:
             "callId": call["id"], "transcript": request.transcript.text, "confidence": request.transcript.confidence,
             "from": call["fromNumber"], "to": call["toNumber"], "direction": call["direction"],
             "status": "in-progress", "numberId": call.get("phoneNumberId"), "turnId": request.turn_id}
+        if self.ctx.contact:
+            data["contact"] = self.ctx.contact
         if request.digits:
             data["digits"] = request.digits
         previous = request.previous

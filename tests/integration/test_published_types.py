@@ -96,6 +96,8 @@ def test_every_route_answers_in_the_published_shapes(api: httpx.Client, containe
                     "ContactCapabilitiesResponse")
     assert api.delete(f"/v1/contacts/{contact['id']}").status_code == 204
 
+    walk_the_new_groups(api, number)
+
     detached = ok(api.delete(f"/v1/agents/{agent['id']}/numbers/{number['id']}"))
     assert detached["success"] is True
     assert ok(api.delete(f"/v1/agents/{agent['id']}/webhook"))["success"] is True
@@ -103,3 +105,40 @@ def test_every_route_answers_in_the_published_shapes(api: httpx.Client, containe
     assert ok(api.delete(f"/v1/numbers/{number['id']}"))["success"] is True
     assert_conforms(ok(api.delete(f"/v1/agents/{agent['id']}")), "DeleteAgentResponse")
     assert message["from_"] == "+14155550123"
+
+
+def walk_the_new_groups(api: httpx.Client, number: dict[str, Any]) -> None:
+    """Sub-accounts, SIP trunks, lookup, verify, feedback and 10DLC, each response in its shape."""
+    sub = ok(api.post("/v1/sub-accounts", json={"name": "West"}), 201)
+    assert_conforms(sub, "SubAccountResponse")
+    assert_conforms(ok(api.get("/v1/sub-accounts")), "SubAccountListResponse")
+    assert_conforms(ok(api.get(f"/v1/sub-accounts/{sub['id']}")), "SubAccountResponse")
+    assert_conforms(ok(api.patch(f"/v1/sub-accounts/{sub['id']}", json={"name": "Pacific"})), "SubAccountResponse")
+    assert ok(api.delete(f"/v1/sub-accounts/{sub['id']}"))["success"] is True
+
+    trunk = ok(api.post("/v1/sip-trunks"), 201)
+    assert_conforms(trunk, "SipTrunkResponse")
+    assert_conforms(ok(api.get("/v1/sip-trunks")), "SipTrunkListResponse")
+    changed = ok(api.patch(f"/v1/sip-trunks/{trunk['id']}", json={
+        "transfers": "all", "origination": {"uris": [{"sip_uri": "sip:pbx.example.com"}]}}))
+    assert_conforms(changed, "SipTrunkResponse")
+    assert_conforms(ok(api.get(f"/v1/sip-trunks/{trunk['id']}")), "SipTrunkResponse")
+    assert_conforms(ok(api.patch(f"/v1/numbers/{number['id']}", json={"sipTrunkId": trunk["id"]})),
+                    "PhoneNumberResponse")
+    ok(api.patch(f"/v1/numbers/{number['id']}", json={"sipTrunkId": None}))
+    assert ok(api.delete(f"/v1/sip-trunks/{trunk['id']}"))["success"] is True
+
+    assert_conforms(ok(api.get("/v1/numbers/lookup", params={"phoneNumbers": "+14155550123,+15005550009"})),
+                    "NumberLookupResponse")
+    sent = ok(api.post("/v1/verify/send", json={"phone_number": "+14155550123"}), 201)
+    assert_conforms(sent, "VerificationSendResponse")
+    assert_conforms(ok(api.post("/v1/verify/check", json={"verification_id": sent["verification_id"],
+                                                           "code": "000000"})), "VerificationCheckResponse")
+    assert_conforms(ok(api.post("/v1/feedback", json={"category": "bug", "note": "n"}), 201), "FeedbackResponse")
+
+    from tests.integration.test_registration import APPLICATION
+
+    assert_conforms(ok(api.get("/v1/register/status")), "CampaignStatusResponse")
+    assert_conforms(ok(api.post("/v1/register", json=APPLICATION), 201), "RegistrationResponse")
+    assert_conforms(ok(api.get("/v1/register/status")), "CampaignStatusResponse")
+    assert_conforms(ok(api.get("/v1/register")), "RegistrationDetailResponse")

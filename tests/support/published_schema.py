@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# A copy of shared/spec/agentphone-schema.md, so a clone is self-contained.
+# A copy of shared/spec/agentphone-schema.md, so a clone is self-contained; and, for the groups it
+# lacks (SIP trunks, lookup, verify, feedback, sub-accounts), the fields the Python SDK reads.
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "agentphone-schema.md"
+SDK_TYPES = SCHEMA.with_name("agentphone-sdk-types.md")
 _TYPE_LINE = re.compile(r"^- \*\*(\w+)\*\*: (.*)$")
 _ENUM_LINE = re.compile(r"^  - (\w+): (.*)$")
 _FIELD = re.compile(r"`(\w+)(\??)`: ([^;]+)")
@@ -24,10 +26,11 @@ class Schema:
     enums: dict[str, list[str]] = field(default_factory=dict)
 
 
-def load(path: Path = SCHEMA) -> Schema:
+def load(*paths: Path) -> Schema:
     schema = Schema()
     current = None
-    for line in path.read_text().splitlines():
+    lines = [line for path in (paths or (SCHEMA, SDK_TYPES)) for line in path.read_text().splitlines()]
+    for line in lines:
         if m := _TYPE_LINE.match(line):
             current = m.group(1)
             schema.types[current] = {f.group(1): (f.group(3).strip(), f.group(2) == "?")

@@ -57,7 +57,7 @@ def test_table_is_on_demand_with_pitr_and_ttl() -> None:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4"}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -65,6 +65,9 @@ def test_policies_name_their_resources(name: str) -> None:
     for policy in FUNCTIONS[name].get("Policies", []):
         assert isinstance(policy, dict), f"{name}: managed policy names grant too much"
         for template, args in policy.items():
+            if template == "Statement":  # an inline statement names its resources itself
+                assert all(s["Resource"] not in ("*", "") for s in args), f"{name}: a statement is unscoped"
+                continue
             assert args and all(v not in ("*", "") for v in args.values()), f"{name}: {template} is unscoped"
 
 
@@ -269,3 +272,19 @@ def test_outbound_function_knows_the_public_url_twilio_calls_back() -> None:
     url = OUTBOUND["Environment"]["Variables"]["SWITCHBOARD_PUBLIC_BASE_URL"]["If"]
     assert url[0] == "HasPublicBaseUrl" and url[1] == {"Ref": "PublicBaseUrl"}
     assert url[2] == {"Sub": TEMPLATE["Outputs"]["ApiUrl"]["Value"]["Sub"]}
+
+
+def test_the_api_may_manage_only_its_own_sip_trunk_secrets() -> None:
+    api = FUNCTIONS["ApiFunction"]
+    prefix = api["Environment"]["Variables"]["SWITCHBOARD_SIP_SECRET_PREFIX"]["Sub"]
+    statements = [s for p in api["Policies"] if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
+    (sip,) = [s for s in statements if s.get("Sid") == "SipTrunkCredentials"]
+    assert sip["Resource"]["Sub"].endswith(f":secret:{prefix}/*")
+    assert set(sip["Action"]) >= {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
+                                  "secretsmanager:DeleteSecret", "secretsmanager:GetSecretValue"}
+    assert "SWITCHBOARD_SIP_SECRET_PREFIX" not in GLOBAL_ENV  # no other function touches trunk credentials
+
+
+def test_the_whatsapp_routes_reach_the_api_to_be_answered_501() -> None:
+    paths = {e["Properties"]["Path"] for e in FUNCTIONS["ApiFunction"]["Events"].values()}
+    assert "/integrations/{proxy+}" in paths and "/v1/{proxy+}" in paths

@@ -96,6 +96,12 @@ class Container:
 
         return ContactRepo(self.table, self.clock)
 
+    @cached_property
+    def sub_accounts(self) -> Any:
+        from switchboard.store.sub_accounts import SubAccountRepo
+
+        return SubAccountRepo(self.table, self.clock)
+
     # --- ports -------------------------------------------------------------------------
     @cached_property
     def carrier(self) -> Carrier:
@@ -125,6 +131,31 @@ class Container:
         s = self.settings
         return EventBridgeScheduler(self.aws_client("scheduler"), s.schedule_group_name,
                                     target_arn=s.outbound_function_arn, role_arn=s.scheduler_role_arn)
+
+    @cached_property
+    def secrets(self) -> Any:
+        """Secrets Manager, for SIP trunk credentials."""
+        from switchboard.secrets_store import SecretStore
+
+        return SecretStore(self.aws_client("secretsmanager"), self.settings.sip_secret_prefix)
+
+    @cached_property
+    def sip_trunks(self) -> Any:
+        from switchboard.store.scoped import ScopedItems
+
+        return ScopedItems(self.table, self.clock, kind="siptrunk", prefix="TRUNK#", noun="SIP trunk")
+
+    @cached_property
+    def verifications(self) -> Any:
+        from switchboard.store.scoped import ScopedItems
+
+        return ScopedItems(self.table, self.clock, kind="verification", prefix="VERIFY#", noun="verification")
+
+    @cached_property
+    def feedback(self) -> Any:
+        from switchboard.store.scoped import ScopedItems
+
+        return ScopedItems(self.table, self.clock, kind="feedback", prefix="FEEDBACK#", noun="feedback entry")
 
     @cached_property
     def webhook_sender(self) -> Any:

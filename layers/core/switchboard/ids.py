@@ -14,7 +14,8 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, ascending in
 _TIME_CHARS = 10  # 50 bits, holds a 48-bit millisecond clock
 _RANDOM_CHARS = 20  # 100 bits, at least 96 random
 
-PREFIXES = ("agent", "pn", "call", "tr", "msg", "conv", "wh", "dlv", "ct", "proj", "key")
+PREFIXES = ("agent", "pn", "call", "tr", "msg", "conv", "wh", "dlv", "ct", "proj", "key", "sub", "ver", "fb",
+            "trunk", "reg")
 
 
 def _encode(value: int, width: int) -> str:

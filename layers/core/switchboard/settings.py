@@ -20,6 +20,9 @@ class PlanLimits(BaseSettings):
     voice_minutes_per_month: int = 100_000
     max_call_duration_minutes: int = 60
     concurrent_calls: int = 100
+    # Limits each sub-account meets on its own (within the project's); unset: only the project's apply.
+    sub_account_numbers: int | None = None
+    sub_account_concurrent_calls: int | None = None
 
 
 class Settings(BaseSettings):
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
     schedule_group_name: str = "switchboard-calls"
     scheduler_role_arn: str | None = None
     outbound_function_arn: str | None = None
+    # SIP trunk credentials are Secrets Manager secrets named `<prefix>/<trunk id>` (the template sets the
+    # stack's name as the prefix, and grants the API function exactly that prefix).
+    sip_secret_prefix: str = "switchboard/sip-trunks"
     delivery_max_attempts: int = 5
     delivery_base_delay_seconds: int = 30
     # The speech engines the relay runs; the API validates voices and languages against them.

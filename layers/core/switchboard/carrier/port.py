@@ -42,6 +42,39 @@ class SentMessage:
     status: str
 
 
+@dataclass(frozen=True)
+class LineInfo:
+    """What the carrier knows of a number (Twilio Lookup v2, line type intelligence)."""
+
+    phone_number: str
+    valid: bool
+    country: str | None = None
+    line_type: str | None = None
+    carrier_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CarrierTrunk:
+    """A SIP trunk at the carrier: its termination domain and the credential list that guards it."""
+
+    trunk_sid: str
+    domain_name: str
+    credential_list_sid: str
+    credential_sid: str
+
+
+@dataclass(frozen=True)
+class A2PState:
+    """Where a 10DLC registration stands at the carrier (brand, then campaign)."""
+
+    brand_sid: str
+    brand_status: str
+    campaign_status: str | None = None
+    messaging_service_sid: str | None = None
+    campaign_sid: str | None = None
+    failure_reason: str | None = None
+
+
 class Carrier(Protocol):
     """Synchronous port (the API runs in Lambda threads; the relay calls it from a worker thread).
 
@@ -83,5 +116,35 @@ class Carrier(Protocol):
         ...
 
     def send_message(
-        self, *, to: str, from_: str, body: str, status_callback: str, media_url: str | None = None
+        self, *, to: str, from_: str, body: str, status_callback: str | None, media_url: str | None = None
     ) -> SentMessage: ...
+
+    def lookup(self, e164: str) -> LineInfo: ...
+
+    def messaging_capabilities(self, e164: str) -> dict[str, bool]:
+        """Which messaging channels reach a number through this carrier (`sms`, `imessage`)."""
+        ...
+
+    def create_trunk(self, *, name: str, domain_name: str, transfer_mode: str, transfer_caller_id: str,
+                     secure: bool, username: str, password: str) -> CarrierTrunk: ...
+
+    def update_trunk(self, trunk_sid: str, *, name: str | None = None, transfer_mode: str | None = None,
+                     transfer_caller_id: str | None = None) -> None: ...
+
+    def set_origination(self, trunk_sid: str, uris: list[dict[str, object]]) -> None: ...
+
+    def rotate_trunk_password(self, credential_list_sid: str, credential_sid: str, password: str) -> None: ...
+
+    def delete_trunk(self, trunk_sid: str, credential_list_sid: str) -> None: ...
+
+    def route_number_to_trunk(self, trunk_sid: str, number_carrier_id: str, attach: bool) -> None: ...
+
+    def start_a2p(self, profile: dict[str, object]) -> A2PState:
+        """Register a US A2P 10DLC brand; the campaign follows once the brand is approved (`advance_a2p`)."""
+        ...
+
+    def advance_a2p(self, state: A2PState, profile: dict[str, object]) -> A2PState: ...
+
+    def add_sender(self, messaging_service_sid: str, number_carrier_id: str) -> None:
+        """Put a number in a registered campaign's messaging service (its texts then go out under it)."""
+        ...

@@ -8,6 +8,9 @@ from typing import Any, Literal
 import httpx
 
 from switchboard.carrier.port import AvailableNumber, NumberWebhooks, OwnedNumber, PlacedCall, SentMessage
+from switchboard.carrier.twilio_a2p import A2PMixin
+from switchboard.carrier.twilio_lookup import LookupMixin
+from switchboard.carrier.twilio_trunking import TrunkingMixin
 from switchboard.errors import CarrierError
 
 API_VERSION = "2010-04-01"
@@ -24,8 +27,16 @@ def _form(form: Form | None) -> dict[str, str | list[str]] | None:
     return {k: v if isinstance(v, str) else list(v) for k, v in form.items()} if form else None
 
 
-class TwilioCarrier:
-    """Numbers, calls and SMS through Twilio's 2010-04-01 REST API (or anything that speaks it)."""
+TWILIO_API_BASE = "https://api.twilio.com"
+
+
+class TwilioCarrier(LookupMixin, TrunkingMixin, A2PMixin):
+    """Numbers, calls and SMS through Twilio's 2010-04-01 REST API (or anything that speaks it).
+
+    Twilio's other APIs (Lookup, Elastic SIP Trunking, Messaging, TrustHub) live on their own
+    hosts (`https://<service>.twilio.com`); an `api_base` other than Twilio's own is an emulator
+    that serves each of them under `<api_base>/<service>`.
+    """
 
     name = "twilio"
 
@@ -36,13 +47,23 @@ class TwilioCarrier:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.base = f"{api_base.rstrip('/')}/{API_VERSION}/Accounts/{account_sid}"
+        self.api_base = api_base.rstrip("/")
         self.http = http or httpx.Client(timeout=timeout)
 
     # --- transport -------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, form: Form | None = None,
                  params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return self._send(method, f"{self.base}/{path}", form, params)
+
+    def service_request(self, method: str, service: str, path: str, *, form: Form | None = None,
+                        params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """A request to another Twilio API (`service` is its host's first label, e.g. `lookups`)."""
+        root = f"https://{service}.twilio.com" if self.api_base == TWILIO_API_BASE else f"{self.api_base}/{service}"
+        return self._send(method, f"{root}/{path}", form, params)
+
+    def _send(self, method: str, url: str, form: Form | None, params: Mapping[str, str] | None) -> dict[str, Any]:
         try:
-            resp = self.http.request(method, f"{self.base}/{path}", data=_form(form),
+            resp = self.http.request(method, url, data=_form(form),
                                      params=params, auth=(self.account_sid, self.auth_token))
         except httpx.TimeoutException as exc:
             raise CarrierError("The carrier did not answer in time; try again.", status=503) from exc
@@ -145,9 +166,11 @@ class TwilioCarrier:
             raise
 
     # --- messages --------------------------------------------------------------------------
-    def send_message(self, *, to: str, from_: str, body: str, status_callback: str,
+    def send_message(self, *, to: str, from_: str, body: str, status_callback: str | None,
                      media_url: str | None = None) -> SentMessage:
-        form = {"To": to, "From": from_, "Body": body, "StatusCallback": status_callback}
+        form = {"To": to, "From": from_, "Body": body}
+        if status_callback:
+            form["StatusCallback"] = status_callback
         if media_url:
             form["MediaUrl"] = media_url
         data = self._request("POST", "Messages.json", form=form)

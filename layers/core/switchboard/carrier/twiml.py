@@ -32,13 +32,14 @@ def say_and_hangup(text: str, *, voice: str | None = None) -> str:
 
 
 def dial(number: str, *, caller_id: str | None = None, action: str | None = None) -> str:
-    """A cold transfer: the call leaves the agent and rings `number`."""
+    """A cold transfer: the call leaves the agent and rings `number` (a SIP URI is dialled as `<Sip>`)."""
     attrs = ""
     if caller_id:
         attrs += f" callerId={quoteattr(caller_id)}"
     if action:
         attrs += f" action={quoteattr(action)}"
-    return _doc(f"<Dial{attrs}>{escape(number)}</Dial>")
+    target = f"<Sip>{escape(number)}</Sip>" if number.startswith(("sip:", "sips:")) else escape(number)
+    return _doc(f"<Dial{attrs}>{target}</Dial>")
 
 
 def play_digits(digits: str, then: str = "") -> str:

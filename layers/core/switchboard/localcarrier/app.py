@@ -20,6 +20,8 @@ from switchboard.formdata import parse_form
 from switchboard.localcarrier.errors import TwilioError, not_found
 from switchboard.localcarrier.state import CarrierState
 
+# Twilio's other APIs, each on its own host there (`<service>.twilio.com`), under a path prefix here.
+SERVICE_PREFIXES = ("/lookups/", "/trunking/", "/messaging/", "/trusthub/")
 CallHook = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
@@ -57,11 +59,11 @@ def create_app(account_sid: str, auth_token: str, state: CarrierState | None = N
         user, password = _credentials(request)
         if not (hmac.compare_digest(user, account_sid) and hmac.compare_digest(password, auth_token)):
             return TwilioError(401, 20003, "Authenticate").response()
-        if not request.url.path.startswith(base + "/"):
+        if not request.url.path.startswith((base + "/", *SERVICE_PREFIXES)):
             return not_found(request.url.path).response()
         return await call_next(request)
 
-    from switchboard.localcarrier import outbound, rest_calls, rest_numbers
+    from switchboard.localcarrier import outbound, rest_a2p, rest_calls, rest_numbers, rest_trunking
 
     if on_call is None:  # placed calls ring, are answered and talk (see localcarrier.outbound)
         calls = outbound.OutboundCalls(state, account_sid, auth_token)
@@ -70,5 +72,7 @@ def create_app(account_sid: str, auth_token: str, state: CarrierState | None = N
         on_call = calls.on_call
     rest_numbers.install(app, base, account_sid, state, _form)
     rest_calls.install(app, base, account_sid, state, _form, on_call)
+    rest_trunking.install(app, base, state, _form)
+    rest_a2p.install(app, state, _form)
     return app
 

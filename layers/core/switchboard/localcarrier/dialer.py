@@ -119,10 +119,12 @@ class _FollowCarrier:
         self.transferred_to: str | None = None
         self.ended = False
 
-    async def register(self, from_number: str, to_number: str) -> None:
+    async def register(self, from_number: str, to_number: str) -> str | None:
+        """Tell the carrier about the call; a number on a SIP trunk answers where the call went instead."""
         resp = await self.http.post(f"{self.link.api}/Local/InboundCalls.json", auth=self.auth,
                                     data={"CallSid": self.call_sid, "From": from_number, "To": to_number})
         resp.raise_for_status()
+        return resp.json().get("routedTo")
 
     async def follow(self, client: MediaStreamClient) -> None:
         while not client.closed.is_set():
@@ -156,8 +158,11 @@ async def place_inbound_call(*, voice_url: str, account_sid: str, auth_token: st
     client_http = http or httpx.AsyncClient(timeout=20)
     started = time.monotonic()
     follower = _FollowCarrier(client_http, carrier, call_sid) if carrier else None
-    if follower is not None:
-        await follower.register(from_number, to_number)
+    routed = await follower.register(from_number, to_number) if follower is not None else None
+    if routed:  # as Twilio does for a trunk's number: the call goes to your SIP URI, not to the voice URL
+        if http is None:
+            await client_http.aclose()
+        return CallResult(call_sid, "", [], None, [], 0.0, ended_by="carrier", transferred_to=routed)
     form = {"CallSid": call_sid, "AccountSid": account_sid, "From": from_number, "To": to_number,
             "Caller": from_number, "Called": to_number, "CallStatus": "ringing", "Direction": "inbound",
             "ApiVersion": "2010-04-01"}

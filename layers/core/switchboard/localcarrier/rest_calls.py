@@ -10,6 +10,7 @@ from fastapi import BackgroundTasks, FastAPI, Request
 
 from switchboard.localcarrier import sms
 from switchboard.localcarrier.errors import TwilioError, not_found
+from switchboard.localcarrier.rest_trunking import route_for
 from switchboard.localcarrier.state import CarrierState, rfc2822, sid
 from switchboard.localcarrier.validation import check_to, require
 
@@ -102,10 +103,11 @@ def install(app: FastAPI, base: str, account_sid: str, state: CarrierState, read
     async def register_inbound(request: Request) -> dict[str, Any]:
         form = await read_form(request)
         call_sid = require(form, "CallSid", 21201, "No 'CallSid' is specified")
-        call = new_call(call_sid, require(form, "To", 21201, "No 'To' number"),
-                        require(form, "From", 21213, "No 'From' number"), "in-progress", "inbound",
-                        start_time=rfc2822())
-        return _public(call)
+        to = require(form, "To", 21201, "No 'To' number")
+        routed = route_for(state, to)  # a number on a SIP trunk rings the trunk's origination URL instead
+        call = new_call(call_sid, to, require(form, "From", 21213, "No 'From' number"),
+                        "completed" if routed else "in-progress", "inbound", start_time=rfc2822(), routed_to=routed)
+        return {**_public(call), "routedTo": routed}
 
     @app.post(base + "/Local/InboundCalls/{call_sid}.json")
     async def inbound_ended(call_sid: str, request: Request) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class CarrierState:
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by PN sid
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # by CA sid
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # by SM sid
+    # Other Twilio APIs (trunking, SIP credentials, TrustHub, Messaging): each resource by its sid.
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def number_by_phone(self, e164: str) -> dict[str, Any] | None:

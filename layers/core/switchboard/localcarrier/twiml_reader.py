@@ -20,6 +20,9 @@ def stream_target(twiml: str) -> tuple[str, dict[str, str]] | None:
 
 
 def dial_target(twiml: str) -> str | None:
-    """The number of the document's `<Dial>` (a transfer), if any."""
+    """The number, or `<Sip>` URI, of the document's `<Dial>` (a transfer), if any."""
     dial = ET.fromstring(twiml).find("Dial") if "<Dial" in twiml else None
-    return (dial.text or "").strip() or None if dial is not None else None
+    if dial is None:
+        return None
+    sip = dial.find("Sip")
+    return ((sip.text if sip is not None else dial.text) or "").strip() or None

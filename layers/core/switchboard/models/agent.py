@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
-from switchboard.models.common import E164, Language, Page, RequestModel, ResponseModel
+from switchboard.models.common import Language, Page, RequestModel, ResponseModel, TransferTarget
 
 VoiceMode = Literal["webhook", "hosted"]
 ModelTier = Literal["turbo", "balanced", "max"]
@@ -37,7 +37,7 @@ class AgentFields(RequestModel):
     beginMessage: str | None = Field(default=None, max_length=2000)
     voice: str | None = None
     modelTier: ModelTier | None = None
-    transferNumber: E164 | None = None
+    transferNumber: TransferTarget | None = None
     voicemailMessage: str | None = Field(default=None, max_length=2000)
     sttMode: SttMode | None = None
     language: Language | None = None
@@ -154,6 +154,7 @@ class Agent(ResponseModel):
     callScreeningPurpose: str | None
     customTools: list[dict[str, Any]] | None
     numbers: list[AgentNumber] = []
+    subAccountId: str | None = None
     warnings: list[str] = []
     createdAt: str
     updatedAt: str

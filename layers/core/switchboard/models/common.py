@@ -20,6 +20,25 @@ def check_e164(value: str) -> str:
 
 E164 = Annotated[str, AfterValidator(check_e164)]
 
+# A SIP address a call can be transferred to (`<Dial><Sip>` on Twilio): sip:user@host[:port][;params].
+SIP_URI_RE = re.compile(r"^sips?:[^@\s<>\"]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[^\s<>\"]*)?$")
+
+
+def is_sip_uri(value: str) -> bool:
+    return bool(SIP_URI_RE.match(value))
+
+
+def check_transfer_target(value: str) -> str:
+    if is_sip_uri(value):
+        return value
+    if not E164_RE.match(value):
+        raise ValueError(f"'{value}' is neither an E.164 phone number (e.g. +14155550123) nor a SIP URI "
+                         "(e.g. sip:frontdesk@pbx.example.com)")
+    return value
+
+
+TransferTarget = Annotated[str, AfterValidator(check_transfer_target)]
+
 Language = Literal[
     "af-ZA", "ar-SA", "az-AZ", "bg-BG", "bs-BA", "ca-ES", "cs-CZ", "cy-GB", "da-DK", "de-DE", "el-GR",
     "en-AU", "en-GB", "en-IN", "en-NZ", "en-US", "es-419", "es-ES", "fa-IR", "fi-FI", "fil-PH", "fr-CA",

@@ -37,6 +37,7 @@ class Contact(ResponseModel):
     name: str
     email: str | None = None
     notes: str | None = None
+    subAccountId: str | None = None
     createdAt: str
     updatedAt: str
 

@@ -100,6 +100,11 @@ class Conversation(ResponseModel):
     lastMessagePreview: str
     metadata: dict[str, Any] | None = None
     createdAt: str
+    subAccountId: str | None = None
+    # The participant's name from the contacts, also as AgentPhone's group-style `participants`.
+    contactName: str | None = None
+    isGroup: bool = False
+    participants: list[dict[str, Any]] | None = None
 
 
 class ConversationDetail(Conversation):

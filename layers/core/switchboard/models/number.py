@@ -23,6 +23,8 @@ class NumberUpdate(RequestModel):
     inboundCallsEnabled: bool | None = None
     externalId: str | None = Field(default=None, max_length=200)
     expiresAt: str | None = None
+    # Send this number's inbound calls to a SIP trunk's origination URIs (null: back to its agent).
+    sipTrunkId: str | None = None
 
 
 class PhoneNumber(ResponseModel):
@@ -38,6 +40,8 @@ class PhoneNumber(ResponseModel):
     createdAt: str
     purchasedAt: str
     releasedAt: str | None = None
+    subAccountId: str | None = None
+    sipTrunkId: str | None = None
 
 
 class PhoneNumberList(Page):

@@ -8,6 +8,7 @@ from switchboard import voices
 from switchboard.container import Container
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.models.agent import AGENT_DEFAULTS, AgentCreate, AgentUpdate
+from switchboard.services.numbers import same_scope
 
 # Fields that always have a value: an explicit null in a PATCH is a mistake, not "unset".
 NOT_NULLABLE = frozenset({
@@ -92,8 +93,9 @@ def delete(c: Container, project_id: str, agent_id: str) -> dict[str, Any]:
 
 
 def attach(c: Container, project_id: str, agent_id: str, number_id: str) -> dict[str, Any]:
-    c.agents.get(project_id, agent_id)
+    agent = c.agents.get(project_id, agent_id)
     number = c.numbers.get(project_id, number_id)
+    same_scope(number, agent)
     if number["status"] != "active":
         raise Conflict(f"Phone number '{number_id}' has been released.")
     holder = number.get("agentId")

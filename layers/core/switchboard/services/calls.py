@@ -56,7 +56,7 @@ def _validate(c: Container, project_id: str, body: CallCreate) -> tuple[dict[str
     mode = "hosted" if body.systemPrompt else agent["voiceMode"]
     if body.systemPrompt is not None and not body.systemPrompt.strip():
         raise InvalidInput("'systemPrompt' must not be empty when given.")
-    if mode == "webhook" and c.webhooks.resolve(project_id, agent["id"]) is None:
+    if mode == "webhook" and c.webhooks.resolve(project_id, agent["id"], agent.get("subAccountId")) is None:
         raise InvalidInput(
             f"Agent '{agent['id']}' answers by webhook but no webhook is set (agent or project level); "
             "set one with POST /v1/webhooks, or pass 'systemPrompt' for a hosted call."
@@ -82,10 +82,15 @@ def _due(c: Container, scheduled_at: str | None) -> datetime | None:
     return due_second(due)
 
 
-def _check_capacity(c: Container, project_id: str) -> None:
-    limit = c.settings.plan.concurrent_calls
+def _check_capacity(c: Container, project_id: str, sub: str | None = None) -> None:
+    plan = c.settings.plan
+    limit = plan.concurrent_calls
     if c.calls.count_live(project_id) >= limit:
         raise RateLimited(f"This plan allows {limit} calls at once; retry when one ends.", retry_after=30)
+    sub_limit = plan.sub_account_concurrent_calls
+    if sub and sub_limit is not None and c.calls.count_live(project_id, sub) >= sub_limit:
+        raise RateLimited(f"This plan allows {sub_limit} calls at once per sub-account; retry when one of "
+                          "this sub-account's calls ends.", retry_after=30)
 
 
 def place(c: Container, project_id: str, body: CallCreate, *, origin: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -96,7 +101,7 @@ def place(c: Container, project_id: str, body: CallCreate, *, origin: dict[str, 
     agent, number, mode = _validate(c, project_id, body)
     due = _due(c, body.scheduledAt)
     if due is None:
-        _check_capacity(c, project_id)
+        _check_capacity(c, project_id, agent.get("subAccountId"))
     now = iso(c.clock())
     call = {
         "id": new_id("call"), "agentId": agent["id"], "agentName": agent["name"], "phoneNumberId": number["id"],
@@ -107,15 +112,15 @@ def place(c: Container, project_id: str, body: CallCreate, *, origin: dict[str, 
         "voiceMode": mode, "initialGreeting": body.initialGreeting, "systemPrompt": body.systemPrompt,
         "voice": body.voice, "modelTier": body.modelTier, "disableRecording": bool(body.disableRecording),
         "maxSilenceMs": body.maxSilenceMs, "endOfTurnSilenceMs": body.endOfTurnSilenceMs,
-        "firstSpeaker": body.firstSpeaker,
-        **(origin or {}),
+        "firstSpeaker": body.firstSpeaker, "subAccountId": agent.get("subAccountId"), **(origin or {}),
     }
     if due is not None:
         call["scheduledAt"] = iso(due)
         c.calls.create(project_id, call, live=False)  # not a live call until its schedule fires
         return _schedule(c, project_id, call, due)
     c.calls.create(project_id, call)
-    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=number["id"])
+    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=number["id"],
+                sub_account_id=agent.get("subAccountId"))
     return _dial(c, project_id, call, agent)
 
 
@@ -189,7 +194,8 @@ def dial_scheduled(c: Container, project_id: str, call_id: str) -> tuple[str, di
     claimed = c.calls.claim_scheduled(project_id, call_id, {"voiceMode": mode})
     if claimed is None:
         return "skipped", c.calls.get(project_id, call_id)
-    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=claimed.get("phoneNumberId"))
+    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=claimed.get("phoneNumberId"),
+                sub_account_id=claimed.get("subAccountId"))
     try:
         return "placed", _dial(c, project_id, claimed, agent)
     except SwitchboardError:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from switchboard.errors import Conflict, InvalidInput
+from switchboard.scope import sub_of
+from switchboard.store import keys
 
 TTL_SECONDS = 24 * 3600
 
@@ -54,7 +56,9 @@ class Idempotency:
             return act()
 
         try:
-            return once(request={"project": project_id, "key": key, "body": body})
+            # A sub-account's keys are its own: the same key under another scope acts anew.
+            scope = str(project_id) + keys.sub_suffix(sub_of(project_id))
+            return once(request={"project": scope, "key": key, "body": body})
         except IdempotencyValidationError as exc:
             raise Conflict("This Idempotency-Key was already used with a different request body.") from exc
         except IdempotencyAlreadyInProgressError as exc:

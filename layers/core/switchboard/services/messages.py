@@ -10,6 +10,7 @@ from switchboard.errors import InvalidInput, SwitchboardError
 from switchboard.ids import new_id
 from switchboard.logging import logger
 from switchboard.models.message import MessageSend
+from switchboard.services import contacts
 from switchboard.settings import Settings
 from switchboard.store.conversations import message_view
 
@@ -87,7 +88,8 @@ def send(c: Container, project_id: str, body: MessageSend) -> dict[str, Any]:
             "status": "failed", "failureReason": exc.detail, "errorCode": str(code) if code else None}, FINAL_RANK)
         raise
     c.conversations.set_carrier_id(project_id, conv["id"], message["id"], sent.carrier_message_id)
-    c.usage.add(project_id, messages=1, agent_id=agent["id"], number_id=number["id"])
+    c.usage.add(project_id, messages=1, agent_id=agent["id"], number_id=number["id"],
+                sub_account_id=number.get("subAccountId"))
     # As the carrier's own answer does, this reports the text as accepted for sending (queued);
     # its progress arrives by status callback and shows on the conversation's messages.
     return sent_view(message)
@@ -111,9 +113,12 @@ def recent_history(c: Container, message: dict[str, Any], limit: int) -> list[di
 
 def agent_message(c: Container, project_id: str, agent: dict[str, Any], message: dict[str, Any]) -> None:
     """Ask the agent about an inbound text: `agent.message` (channel sms) with the conversation so far."""
-    hook = c.webhooks.resolve(project_id, agent["id"])
+    hook = c.webhooks.resolve(project_id, agent["id"], agent.get("subAccountId"))
     limit = hook.get("contextLimit", DEFAULT_CONTEXT_LIMIT) if hook else DEFAULT_CONTEXT_LIMIT
     data = {**message, "from": message["fromNumber"], "to": message["toNumber"], "message": message["body"],
             "messageId": message["id"]}
+    contact = contacts.for_event(c, project_id, agent.get("subAccountId"), message["fromNumber"])
+    if contact:
+        data["contact"] = contact
     publish(c, project_id, "agent.message", data, agent["id"],
             extra={"recentHistory": recent_history(c, message, limit)})

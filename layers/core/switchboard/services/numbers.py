@@ -12,6 +12,7 @@ from switchboard.errors import CarrierError, Conflict, InvalidInput, PlanLimitRe
 from switchboard.ids import new_id
 from switchboard.logging import logger
 from switchboard.models.number import NumberCreate, NumberUpdate
+from switchboard.scope import sub_of
 from switchboard.settings import Settings
 
 
@@ -37,13 +38,17 @@ def _expiry(value: str | None, now: datetime) -> str | None:
 def buy(c: Container, project_id: str, body: NumberCreate) -> dict[str, Any]:
     if body.type not in (None, "local", "sms", "voice"):
         raise InvalidInput(f"Number type '{body.type}' is not offered here; numbers are local (voice and SMS).")
-    if body.agentId:
-        c.agents.get(project_id, body.agentId)
+    agent = c.agents.get(project_id, body.agentId) if body.agentId else {}
     now = c.clock()
     expires_at = _expiry(body.expiresAt, now)
-    limit = c.settings.plan.numbers
+    plan = c.settings.plan
+    limit, sub_limit = plan.numbers, plan.sub_account_numbers
     if c.numbers.active_count(project_id) >= limit:
         raise PlanLimitReached(f"This plan allows {limit} phone numbers; release one before buying another.")
+    sub = sub_of(project_id) or agent.get("subAccountId")  # a number bought for an agent joins its sub-account
+    if sub and sub_limit is not None and c.sub_accounts.active_numbers(project_id, sub) >= sub_limit:
+        raise PlanLimitReached(f"This plan allows {sub_limit} phone numbers per sub-account; release one of "
+                               "this sub-account's before buying another.")
     owned = c.carrier.buy_number(country=body.country, area_code=body.areaCode, phone_number=None,
                                  webhooks=telephony_webhooks(c.settings))
     stamp = iso(now)
@@ -52,9 +57,10 @@ def buy(c: Container, project_id: str, body: NumberCreate) -> dict[str, Any]:
         "type": "local", "agentId": body.agentId, "attachedAt": stamp if body.agentId else None,
         "inboundCallsEnabled": True, "externalId": body.externalId, "expiresAt": expires_at,
         "createdAt": stamp, "purchasedAt": stamp, "carrierId": owned.carrier_id, "areaCode": body.areaCode,
+        "subAccountId": sub,
     }
     try:
-        return c.numbers.claim(project_id, number, limit)
+        return c.numbers.claim(project_id, number, limit, sub_limit)
     except (Conflict, PlanLimitReached):
         _release_quietly(c, owned.carrier_id)
         raise
@@ -72,12 +78,26 @@ def update(c: Container, project_id: str, number_id: str, body: NumberUpdate) ->
     if changes.get("inboundCallsEnabled", True) is None:
         raise InvalidInput("'inboundCallsEnabled' cannot be null.")
     if changes.get("agentId"):
-        c.agents.get(project_id, changes["agentId"])
+        same_scope(c.numbers.get(project_id, number_id), c.agents.get(project_id, changes["agentId"]))
     if "expiresAt" in changes:
         changes["expiresAt"] = _expiry(changes["expiresAt"], c.clock())
     if not changes:
         return c.numbers.get(project_id, number_id)
+    if "sipTrunkId" in changes:
+        from switchboard.services import sip_trunks
+
+        number = c.numbers.get(project_id, number_id)
+        if number["status"] != "active":
+            raise Conflict(f"Phone number '{number_id}' has been released and cannot be changed.")
+        sip_trunks.route_number(c, project_id, number, changes["sipTrunkId"])
     return c.numbers.update(project_id, number_id, changes)
+
+
+def same_scope(number: dict[str, Any], agent: dict[str, Any]) -> None:
+    """A number and the agent answering it belong to the same sub-account (or both to the project)."""
+    if number.get("subAccountId") != agent.get("subAccountId"):
+        raise Conflict(f"Phone number '{number['id']}' and agent '{agent['id']}' belong to different "
+                       "sub-accounts; a number can only be attached to an agent of its own sub-account.")
 
 
 def release(c: Container, project_id: str, number_id: str) -> dict[str, Any]:
@@ -89,6 +109,8 @@ def release(c: Container, project_id: str, number_id: str) -> dict[str, Any]:
             if exc.status != 404:
                 raise
         c.numbers.release(project_id, number_id)
+        if number.get("sipTrunkId"):  # the carrier dropped it from the trunk with the number
+            c.sip_trunks.update(project_id, number["sipTrunkId"], add={"attachedNumbers": -1})
     return {"success": True, "id": number_id, "phoneNumber": number["phoneNumber"], "status": "released"}
 
 

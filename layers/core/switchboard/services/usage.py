@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from switchboard.clock import iso
 from switchboard.container import Container
 from switchboard.errors import InvalidInput
+from switchboard.scope import sub_of
 
 PERIOD_DAYS = {"week": 7, "month": 30, "year": 365}
 
@@ -31,6 +32,18 @@ def minutes(counts: dict[str, int]) -> float:
     return round(counts["callSeconds"] / 60, 2)
 
 
+def _limits(c: Container, project_id: str) -> tuple[int, int, int]:
+    """(number limit, concurrent calls, numbers held) of the scope: a sub-account meets its own limits
+    where the plan sets them, and the project's otherwise."""
+    plan, sub = c.settings.plan, sub_of(project_id)
+    if sub is None:
+        return plan.numbers, plan.concurrent_calls, c.numbers.active_count(project_id)
+    numbers = plan.numbers if plan.sub_account_numbers is None else min(plan.numbers, plan.sub_account_numbers)
+    calls = plan.concurrent_calls if plan.sub_account_concurrent_calls is None else min(
+        plan.concurrent_calls, plan.sub_account_concurrent_calls)
+    return numbers, calls, c.sub_accounts.active_numbers(project_id, sub)
+
+
 def summary(c: Container, project_id: str) -> dict[str, Any]:
     now = c.clock()
     today = now.date()
@@ -39,15 +52,15 @@ def summary(c: Container, project_id: str) -> dict[str, Any]:
     # "Last 24h" is today and yesterday (UTC days): counters are per day, not per hour.
     windows = {n: _sum(days, today - timedelta(days=n - 1), today) for n in (2, 7, 30)}
     plan = c.settings.plan
-    used = c.numbers.active_count(project_id)
+    number_limit, call_limit, used = _limits(c, project_id)
     month_start = datetime.combine(today.replace(day=1), time(), tzinfo=now.tzinfo)
     delivered = c.deliveries.totals(project_id)
     return {
         "plan": {"name": plan.name, "limits": {
             "numbers": plan.numbers, "messagesPerMonth": plan.messages_per_month,
             "voiceMinutesPerMonth": plan.voice_minutes_per_month,
-            "maxCallDurationMinutes": plan.max_call_duration_minutes, "concurrentCalls": plan.concurrent_calls}},
-        "numbers": {"used": used, "limit": plan.numbers, "remaining": max(0, plan.numbers - used)},
+            "maxCallDurationMinutes": plan.max_call_duration_minutes, "concurrentCalls": call_limit}},
+        "numbers": {"used": used, "limit": number_limit, "remaining": max(0, number_limit - used)},
         "stats": {
             "totalMessages": totals["messages"], "messagesLast24h": windows[2]["messages"],
             "messagesLast7d": windows[7]["messages"], "messagesLast30d": windows[30]["messages"],

@@ -23,7 +23,8 @@ def set_webhook(c: Container, project_id: str, body: WebhookSet, agent_id: str |
 def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: bool = False) -> dict[str, Any]:
     """POST a signed synthetic agent.message ("test": true) and report what came back."""
     agent = c.agents.get(project_id, agent_id) if agent_id else None
-    hook = c.webhooks.get(project_id, agent_id) if own_only else c.webhooks.resolve(project_id, agent_id)
+    sub = agent.get("subAccountId") if agent else None
+    hook = c.webhooks.get(project_id, agent_id) if own_only else c.webhooks.resolve(project_id, agent_id, sub)
     if hook is None:
         where = f"agent '{agent_id}'" if own_only else "this project"
         raise InvalidInput(f"No webhook is set for {where}; set one first.")
@@ -36,13 +37,13 @@ def send_test(c: Container, project_id: str, agent_id: str | None, *, own_only: 
         {"content": "Hello, how can I help?", "direction": "outbound", "channel": "voice",
          "at": iso(now - timedelta(seconds=5))}]}
     delivery = c.deliveries.start(project_id, agent_id=agent_id, event_type="agent.message", channel="voice",
-                                  url=hook["url"])
+                                  url=hook["url"], sub_account_id=sub)
     result = c.webhook_sender.send(hook["url"], hook["secret"], payload, delivery["id"], hook["timeout"])
     c.deliveries.attempt(project_id, delivery["id"], ok=result.ok, http_status=result.http_status,
                          error_message=result.error_message, response_body=result.response_body,
                          duration_ms=result.duration_ms, next_retry_at=None)
     c.usage.add(project_id, webhooks=1, webhooks_success=int(result.ok), webhooks_failed=int(not result.ok),
-                agent_id=agent_id)
+                agent_id=agent_id, sub_account_id=sub)
     return {"success": result.ok, "httpStatus": result.http_status, "responseBody": result.response_body,
             "durationMs": result.duration_ms, "errorMessage": result.error_message, "deliveryId": delivery["id"],
             "statusCode": result.http_status, "responseMs": result.duration_ms, "error": result.error_message}

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import NotFound
 from switchboard.models.call import TERMINAL_STATUSES
+from switchboard.scope import index_keys, list_source, owner, visible
 from switchboard.store import keys
 from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys
 from switchboard.store.pages import page
@@ -33,8 +34,9 @@ class CallRepo:
     def create(self, project_id: str, call: dict[str, Any], carrier_call_id: str | None = None, *,
                live: bool = True) -> dict[str, Any]:
         """Store a new call; `live=False` keeps a call waiting for its schedule out of the live index."""
+        sub = owner(project_id, call)
         item = {"pk": keys.project_pk(project_id), "sk": keys.call_sk(call["id"]), "kind": "call",
-                "projectId": project_id, **call}
+                "projectId": str(project_id), **call, "subAccountId": sub, **index_keys(sub, keys.call_sk(call["id"]))}
         if call.get("agentId"):
             item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": keys.call_sk(call["id"])}
         if call.get("phoneNumberId"):
@@ -131,7 +133,7 @@ class CallRepo:
     # --- reads -----------------------------------------------------------------------------
     def get(self, project_id: str, call_id: str) -> dict[str, Any]:
         item = self.table.get(keys.project_pk(project_id), keys.call_sk(call_id))
-        if item is None:
+        if item is None or not visible(project_id, item):
             raise _missing(call_id)
         return strip_keys(item)
 
@@ -159,8 +161,8 @@ class CallRepo:
                 term = expr.value(search)
                 filters.append(f"(contains({expr.name('fromNumber')}, {term}) OR "
                                f"contains({expr.name('toNumber')}, {term}))")
-            kwargs = {"prefix": "CALL#", "filter_": " AND ".join(filters) or None, "expr": expr}
-            pk = keys.project_pk(project_id)
+            pk, index = list_source(project_id)
+            kwargs = {"index": index, "prefix": "CALL#", "filter_": " AND ".join(filters) or None, "expr": expr}
             return self.table.count(pk, **kwargs) if count else self.table.query(pk, **kwargs)
 
         items, has_more = page(run(False), limit, offset)
@@ -177,9 +179,17 @@ class CallRepo:
         total = self.table.count(pk, index=index, prefix="CALL#")
         return [strip_keys(i) for i in items], total, has_more
 
-    def count_live(self, project_id: str) -> int:
-        """Calls not yet ended (concurrent-call limit): a COUNT of the sparse live index."""
-        return self.table.count(keys.live_call_index_pk(project_id), index="gsi3")
+    def count_live(self, project_id: str, sub_account_id: str | None = None) -> int:
+        """Calls not yet ended (concurrent-call limit): a COUNT of the sparse live index.
+
+        A sub-account's share reads the project's live calls (bounded by the plan's limit) and counts
+        those whose call item names it: the live index keeps keys only, so the items are fetched.
+        """
+        pk = keys.live_call_index_pk(project_id)
+        if sub_account_id is None:
+            return self.table.count(pk, index="gsi3")
+        live = [(i["pk"], i["sk"]) for i in self.table.query(pk, index="gsi3")]
+        return sum(1 for item in self.table.batch_get(live) if item.get("subAccountId") == sub_account_id)
 
     def now(self) -> str:
         return iso(self.clock())

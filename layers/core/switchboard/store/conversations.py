@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from switchboard.clock import Clock, iso, parse_iso, utcnow
 from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id, time_part
+from switchboard.scope import index_keys, sub_of, visible
 from switchboard.store import keys
 from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys, update_op
 from switchboard.store.pages import page
@@ -34,6 +35,11 @@ def carrier_message_pk(carrier_message_id: str) -> str:
 
 
 CARRIER_MESSAGE_SK = "CARRIERMSG"
+
+
+def _activity_sk(at: str, conversation_id: str) -> str:
+    """gsi4 sort key ordering a sub-account's conversations by last message."""
+    return f"CONVS#{at}#{conversation_id}"
 
 
 def _missing(conversation_id: str) -> NotFound:
@@ -61,9 +67,10 @@ class ConversationRepo:
         conv = {"id": new_id("conv"), "agentId": agent_id, "phoneNumberId": number["id"],
                 "phoneNumber": number["phoneNumber"], "participant": participant, "channel": "sms",
                 "messageCount": 0, "lastMessageAt": now, "lastMessagePreview": "", "metadata": None,
-                "createdAt": now}
+                "createdAt": now, "subAccountId": number.get("subAccountId")}
         item = {"pk": keys.project_pk(project_id), "sk": keys.conversation_sk(conv["id"]), "kind": "conversation",
-                "gsi1pk": keys.conversation_list_pk(project_id), "gsi1sk": f"{now}#{conv['id']}", **conv}
+                "gsi1pk": keys.conversation_list_pk(project_id), "gsi1sk": f"{now}#{conv['id']}", **conv,
+                **index_keys(conv["subAccountId"], _activity_sk(now, conv["id"]))}
         if agent_id:
             item |= {"gsi2pk": agent_conversations_pk(agent_id), "gsi2sk": f"{now}#{conv['id']}"}
         marker = {"pk": keys.project_pk(project_id), "sk": key_sk, "kind": "convkey", "conversationId": conv["id"]}
@@ -120,6 +127,8 @@ class ConversationRepo:
             changes |= {"agentId": agent_id, "gsi2pk": agent_conversations_pk(agent_id)}
         if owner:
             changes["gsi2sk"] = f"{now}#{conv['id']}"
+        if conv.get("subAccountId"):
+            changes["gsi4sk"] = _activity_sk(now, conv["id"])
         return update_op(keys.project_pk(project_id), keys.conversation_sk(conv["id"]), set_=changes,
                          add={"messageCount": 1})
 
@@ -189,7 +198,7 @@ class ConversationRepo:
     def get(self, project_id: str, conversation_id: str, *, consistent: bool = False) -> dict[str, Any]:
         item = self.table.get(keys.project_pk(project_id), keys.conversation_sk(conversation_id),
                               consistent=consistent)
-        if item is None or item.get("kind") != "conversation":
+        if item is None or item.get("kind") != "conversation" or not visible(project_id, item):
             raise _missing(conversation_id)
         return strip_keys(item)
 
@@ -201,9 +210,13 @@ class ConversationRepo:
         return strip_keys(item)
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        pk = keys.conversation_list_pk(project_id)
-        items, has_more = page(self.table.query(pk, index="gsi1"), limit, offset)
-        return [strip_keys(i) for i in items], self.table.count(pk, index="gsi1"), has_more
+        sub = sub_of(project_id)
+        if sub:  # a sub-account's conversations, by last activity, on gsi4
+            pk, index, prefix = keys.sub_index_pk(sub), "gsi4", "CONVS#"
+        else:
+            pk, index, prefix = keys.conversation_list_pk(project_id), "gsi1", None
+        items, has_more = page(self.table.query(pk, index=index, prefix=prefix), limit, offset)
+        return [strip_keys(i) for i in items], self.table.count(pk, index=index, prefix=prefix), has_more
 
     def list_for_agent(self, project_id: str, agent_id: str, limit: int, offset: int
                        ) -> tuple[list[dict[str, Any]], int, bool]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.ids import new_id, time_part
+from switchboard.scope import index_keys, list_source, owner, sub_of, visible
 from switchboard.store import keys
 from switchboard.store.dynamo import Table, strip_keys
 
@@ -20,7 +21,7 @@ class DeliveryRepo:
         self.clock = clock
 
     def start(self, project_id: str, *, agent_id: str | None, event_type: str, channel: str | None, url: str,
-              message_id: str | None = None) -> dict[str, Any]:
+              message_id: str | None = None, sub_account_id: str | None = None) -> dict[str, Any]:
         now = self.clock()
         delivery = {"id": new_id("dlv"), "messageId": message_id, "eventType": event_type, "channel": channel,
                     "status": "pending", "httpStatus": None, "errorMessage": None, "responseBody": None,
@@ -28,11 +29,21 @@ class DeliveryRepo:
                     "agentId": agent_id, "url": url, "durationMs": None}
         item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",
                 "ttl": int((now + timedelta(days=RETENTION_DAYS)).timestamp()), **delivery}
-        if agent_id:
-            item |= {"gsi1pk": keys.agent_index_pk(agent_id), "gsi1sk": keys.delivery_sk(delivery["id"])}
-        self.table.put(item)
-        self.table.update(keys.project_pk(project_id), TOTALS_SK, add={"total": 1})
+        self._put(project_id, item, sub_account_id, {"total": 1})
         return delivery
+
+    def _put(self, project_id: str, item: dict[str, Any], sub_account_id: str | None, counts: dict[str, int]) -> None:
+        """Store a new delivery (indexed by agent and sub-account) and count it in the totals it belongs to."""
+        sub = owner(project_id, {"subAccountId": sub_account_id})
+        if item.get("agentId"):
+            item |= {"gsi1pk": keys.agent_index_pk(item["agentId"]), "gsi1sk": item["sk"]}
+        item |= {"subAccountId": sub, **index_keys(sub, item["sk"])}
+        self.table.put(item)
+        self._count(project_id, sub, counts)
+
+    def _count(self, project_id: str, sub: str | None, counts: dict[str, int]) -> None:
+        for totals_sk in (TOTALS_SK, *([TOTALS_SK + keys.sub_suffix(sub)] if sub else [])):
+            self.table.update(keys.project_pk(project_id), totals_sk, add=counts)
 
     def attempt(self, project_id: str, delivery_id: str, *, ok: bool, http_status: int | None,
                 error_message: str | None, response_body: str | None, duration_ms: int,
@@ -46,12 +57,13 @@ class DeliveryRepo:
                   "nextRetryAt": next_retry_at},
         )
         if status != "pending":
-            self.table.update(keys.project_pk(project_id), TOTALS_SK, add={status: 1})
+            self._count(project_id, item.get("subAccountId"), {status: 1})
         return strip_keys(item)
 
     def record(self, project_id: str, agent_id: str | None, event_type: str, channel: str | None, url: str,
                status: str, http_status: int | None, error_message: str | None, response_body: str | None,
-               duration_ms: int, attempt_count: int = 1, message_id: str | None = None) -> dict[str, Any]:
+               duration_ms: int, attempt_count: int = 1, message_id: str | None = None,
+               sub_account_id: str | None = None) -> dict[str, Any]:
         """A delivery made in one go (voice turns, test sends): one put and one totals update.
 
         Voice turns record one per turn on the relay's hot path, so this skips the pending state.
@@ -64,23 +76,20 @@ class DeliveryRepo:
                     "durationMs": duration_ms}
         item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",
                 "ttl": int((now + timedelta(days=RETENTION_DAYS)).timestamp()), **delivery}
-        if agent_id:
-            item |= {"gsi1pk": keys.agent_index_pk(agent_id), "gsi1sk": keys.delivery_sk(delivery["id"])}
-        self.table.put(item)
-        self.table.update(keys.project_pk(project_id), TOTALS_SK, add={"total": 1, status: 1})
+        self._put(project_id, item, sub_account_id, {"total": 1, status: 1})
         return delivery
 
     def get(self, project_id: str, delivery_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.project_pk(project_id), keys.delivery_sk(delivery_id))
-        return strip_keys(item) if item else None
+        return strip_keys(item) if item and visible(project_id, item) else None
 
     def _window(self, project_id: str, hours: int | None) -> Any:
-        pk = keys.project_pk(project_id)
+        pk, index = list_source(project_id)
         if hours is None:
-            return self.table.query(pk, prefix="DELIVERY#")
+            return self.table.query(pk, index=index, prefix="DELIVERY#")
         since = self.clock() - timedelta(hours=hours)
         low = keys.delivery_sk("dlv_" + time_part(since))
-        return self.table.query(pk, between=(low, "DELIVERY#~"))
+        return self.table.query(pk, index=index, between=(low, "DELIVERY#~"))
 
     def list(self, project_id: str, limit: int, offset: int, hours: int | None) -> tuple[list[dict[str, Any]], int]:
         items = [strip_keys(i) for i in self._window(project_id, hours)]
@@ -94,5 +103,5 @@ class DeliveryRepo:
         return [strip_keys(i) for i in self._window(project_id, hours)]
 
     def totals(self, project_id: str) -> dict[str, int]:
-        item = self.table.get(keys.project_pk(project_id), TOTALS_SK) or {}
+        item = self.table.get(keys.project_pk(project_id), TOTALS_SK + keys.sub_suffix(sub_of(project_id))) or {}
         return {k: int(item.get(k, 0)) for k in ("total", "success", "failed")}

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
-KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "ttl", "kind")
+KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "ttl", "kind")
 
 
 def _to_dynamo(value: Any) -> Any:

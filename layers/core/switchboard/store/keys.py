@@ -122,3 +122,31 @@ def message_sk(message_id: str) -> str:
 
 def contact_sk(contact_id: str) -> str:
     return f"CONTACT#{contact_id}"
+
+
+def sub_account_sk(sub_account_id: str) -> str:
+    return f"SUBACCOUNT#{sub_account_id}"
+
+
+def sub_index_pk(sub_account_id: str) -> str:
+    """gsi4 (sparse) partition of everything that belongs to a sub-account, each under its own sort key."""
+    return f"SUB#{sub_account_id}"
+
+
+def sub_suffix(sub_account_id: str | None) -> str:
+    """Appended to a per-project key (webhook, usage, totals) to make the sub-account's own copy."""
+    return f"#SUB#{sub_account_id}" if sub_account_id else ""
+
+
+def contact_phone_sk(sub_account_id: str | None, e164: str) -> str:
+    """Uniqueness item of a contact's number within its scope (and the name lookup for events)."""
+    return f"CONTACTPHONE#{sub_account_id or '-'}#{e164}"
+
+
+def verify_rate_pk(project_id: str, e164: str) -> str:
+    return f"VERIFYRATE#{project_id}#{e164}"
+
+
+def registration_sk(sub_account_id: str | None) -> str:
+    """One 10DLC registration per scope (the project's, or a sub-account's)."""
+    return f"REGISTRATION{sub_suffix(sub_account_id)}"

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import Conflict, NotFound, PlanLimitReached
+from switchboard.scope import index_keys, list_source, owner, visible
 from switchboard.store import keys
 from switchboard.store.dynamo import (
     Expr,
@@ -45,26 +46,40 @@ class NumberRepo:
         project = self.table.get(keys.project_pk(project_id), keys.PROJECT_SK) or {}
         return int(project.get("activeNumbers", 0))
 
-    def claim(self, project_id: str, number: dict[str, Any], limit: int) -> dict[str, Any]:
-        """Store a bought number: its document, its ownership item and the counter, atomically."""
-        item = {"pk": keys.project_pk(project_id), "sk": keys.number_sk(number["id"]), "kind": "number",
-                **number, **self._index_keys(number)}
-        owner = {"pk": keys.phone_pk(number["phoneNumber"]), "sk": keys.PHONE_SK, "kind": "phone",
-                 "projectId": project_id, "numberId": number["id"]}
+    def claim(self, project_id: str, number: dict[str, Any], limit: int,
+              sub_limit: int | None = None) -> dict[str, Any]:
+        """Store a bought number: its document, its ownership item and the counters, atomically.
+
+        A number bought for a sub-account also moves that sub-account's counter, conditioned on
+        `sub_limit` when the plan sets one.
+        """
+        sub = owner(project_id, number)
+        number = {**number, "subAccountId": sub}
+        sk = keys.number_sk(number["id"])
+        item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "number",
+                **number, **self._index_keys(number), **index_keys(sub, sk)}
+        holder = {"pk": keys.phone_pk(number["phoneNumber"]), "sk": keys.PHONE_SK, "kind": "phone",
+                  "projectId": str(project_id), "numberId": number["id"]}
         expr = Expr()
         counter = update_op(
             keys.project_pk(project_id), keys.PROJECT_SK, add={"activeNumbers": 1}, expr=expr,
             condition=f"attribute_exists(pk) AND (attribute_not_exists({expr.name('activeNumbers')}) "
                       f"OR {expr.name('activeNumbers')} < {expr.value(limit)})",
         )
+        ops = [put_op(item, new=True), put_op(holder, new=True), counter]
+        if sub:
+            ops.append(_sub_counter(project_id, sub, 1, sub_limit))
         try:
-            self.table.transact([put_op(item, new=True), put_op(owner, new=True), counter])
+            self.table.transact(ops)
         except ClientError as exc:
             reasons = _cancel_reasons(exc)
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 raise Conflict(f"{number['phoneNumber']} is already owned by another project.") from exc
             if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 raise PlanLimitReached(f"This plan allows {limit} phone numbers; release one first.") from exc
+            if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+                raise PlanLimitReached(f"This plan allows {sub_limit} phone numbers per sub-account; "
+                                       "release one of this sub-account's first.") from exc
             raise
         return number
 
@@ -81,7 +96,7 @@ class NumberRepo:
 
     def get(self, project_id: str, number_id: str) -> dict[str, Any]:
         item = self.table.get(keys.project_pk(project_id), keys.number_sk(number_id))
-        if item is None:
+        if item is None or not visible(project_id, item):
             raise _missing(number_id)
         return strip_keys(item)
 
@@ -91,17 +106,19 @@ class NumberRepo:
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         """Active numbers, newest first; released ones stay readable by id."""
-        pk = keys.project_pk(project_id)
+        pk, index = list_source(project_id)
         expr = Expr()
         filter_ = f"{expr.name('status')} = {expr.value('active')}"
-        items, has_more = page(self.table.query(pk, prefix="NUMBER#", filter_=filter_, expr=expr), limit, offset)
+        items, has_more = page(self.table.query(pk, index=index, prefix="NUMBER#", filter_=filter_, expr=expr),
+                               limit, offset)
         expr2 = Expr()
-        total = self.table.count(pk, prefix="NUMBER#", filter_=f"{expr2.name('status')} = {expr2.value('active')}",
-                                 expr=expr2)
+        total = self.table.count(pk, index=index, prefix="NUMBER#",
+                                 filter_=f"{expr2.name('status')} = {expr2.value('active')}", expr=expr2)
         return [strip_keys(i) for i in items], total, has_more
 
     def list_all(self, project_id: str) -> list[dict[str, Any]]:
-        return [strip_keys(i) for i in self.table.query(keys.project_pk(project_id), prefix="NUMBER#")]
+        pk, index = list_source(project_id)
+        return [strip_keys(i) for i in self.table.query(pk, index=index, prefix="NUMBER#")]
 
     def for_agent(self, agent_id: str) -> list[dict[str, Any]]:
         """An agent's numbers in the order they were attached (the first is its caller id)."""
@@ -146,6 +163,8 @@ class NumberRepo:
             delete_op(keys.phone_pk(number["phoneNumber"]), keys.PHONE_SK),
             update_op(keys.project_pk(project_id), keys.PROJECT_SK, add={"activeNumbers": -1}),
         ]
+        if number.get("subAccountId"):
+            ops.append(_sub_counter(project_id, number["subAccountId"], -1, None))
         try:
             self.table.transact(ops)
         except ClientError as exc:
@@ -165,3 +184,14 @@ def _same_or_missing(expr: Expr, attr: str, value: Any) -> str:
     if value is None:
         return f"(attribute_not_exists({name}) OR attribute_type({name}, {expr.value('NULL')}))"
     return f"{name} = {expr.value(value)}"
+
+
+def _sub_counter(project_id: str, sub: str, delta: int, limit: int | None) -> dict[str, Any]:
+    """The sub-account's active-number counter; going up, it must exist and stay under `limit`."""
+    expr = Expr()
+    cond = "attribute_exists(pk)"
+    if delta > 0 and limit is not None:
+        held = expr.name("activeNumbers")
+        cond += f" AND (attribute_not_exists({held}) OR {held} < {expr.value(limit)})"
+    return update_op(keys.project_pk(project_id), keys.sub_account_sk(sub), add={"activeNumbers": delta},
+                     condition=cond if delta > 0 else None, expr=expr)

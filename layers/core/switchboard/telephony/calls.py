@@ -57,9 +57,11 @@ def answer_inbound(c: Container, form: dict[str, str]) -> str:
         "direction": "inbound", "status": "in-progress", "startedAt": now, "createdAt": now, "endedAt": None,
         "durationSeconds": None, "endReason": None, "lastTranscriptSnippet": None, "recordingAvailable": False,
         "recordingUrl": None, "metadata": None, "variables": {}, "answeredBy": None, "voiceMode": agent["voiceMode"],
+        "subAccountId": number.get("subAccountId"),
     }
     call = c.calls.create(project_id, call, carrier_call_id=carrier_id or None)
-    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=number["id"])
+    c.usage.add(project_id, calls=1, agent_id=agent["id"], number_id=number["id"],
+                sub_account_id=number.get("subAccountId"))
     publish(c, project_id, "call.started", call)
     return stream_twiml(c, call, project_id)
 
@@ -110,7 +112,7 @@ def _finish(c: Container, project_id: str, call: dict[str, Any], status: str, re
     updated = c.calls.update(project_id, call["id"], changes, unless_terminal=False) or call
     if not already_ended:
         c.usage.add(project_id, call_seconds=duration or 0, agent_id=call.get("agentId"),
-                    number_id=call.get("phoneNumberId"))
+                    number_id=call.get("phoneNumberId"), sub_account_id=call.get("subAccountId"))
         call_ended.announce(c, project_id, updated)
         outcomes.publish(c, project_id, updated)  # CallCompleted / CallFailed on the bus (outbound calls)
     return updated

@@ -70,7 +70,8 @@ def receive(c: Container, form: dict[str, str]) -> dict[str, Any] | None:
     except Conflict:  # the same MessageSid arrived twice at once; the other request handles it
         return None
     agent_id = agent["id"] if agent else None
-    c.usage.add(project_id, messages=1, agent_id=agent_id, number_id=number["id"])
+    c.usage.add(project_id, messages=1, agent_id=agent_id, number_id=number["id"],
+                sub_account_id=number.get("subAccountId"))
     service.publish(c, project_id, "message.received", message, agent_id)
     if agent is not None and agent.get("enableMessaging", True):
         service.agent_message(c, project_id, agent, message)

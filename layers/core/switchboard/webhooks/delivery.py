@@ -34,7 +34,8 @@ def _call_ended_data(c: Container, message: dict[str, Any]) -> tuple[dict[str, A
 def process_message(c: Container, message: dict[str, Any]) -> str:
     """Handle one queue message; returns what happened ("delivered", "retrying", "failed", "dropped", "waiting")."""
     project_id, agent_id, event = message["projectId"], message.get("agentId"), message["event"]
-    hook = c.webhooks.resolve(project_id, agent_id)
+    sub = c.agents.sub_account_of(project_id, agent_id)
+    hook = c.webhooks.resolve(project_id, agent_id, sub)
     if hook is None or not wants(hook, event):
         logger.info("no webhook wants the event; dropped", extra={"event": event, "projectId": project_id})
         return "dropped"
@@ -47,7 +48,8 @@ def process_message(c: Container, message: dict[str, Any]) -> str:
     delivery_id = message.get("deliveryId")
     if delivery_id is None:
         delivery_id = c.deliveries.start(project_id, agent_id=agent_id, event_type=event,
-                                         channel=message.get("channel"), url=hook["url"])["id"]
+                                         channel=message.get("channel"), url=hook["url"],
+                                         sub_account_id=sub)["id"]
     payload = envelope(event, data, at=parse_iso(message["occurredAt"]), agent_id=agent_id,
                        channel=message.get("channel"))
     payload |= message.get("extra") or {}
@@ -62,7 +64,7 @@ def process_message(c: Container, message: dict[str, Any]) -> str:
                          duration_ms=result.duration_ms, next_retry_at=next_at)
     if result.ok or not retry:
         c.usage.add(project_id, webhooks=1, webhooks_success=int(result.ok), webhooks_failed=int(not result.ok),
-                    agent_id=agent_id)
+                    agent_id=agent_id, sub_account_id=sub)
     following = {**message, "deliveryId": delivery_id, "attempt": attempt}
     if retry:
         c.event_queue.send(following, delay_seconds=delay)

@@ -10,7 +10,12 @@ from switchboard.api.routes import (
     conversations,
     messages,
     numbers,
+    register,
+    sip_trunks,
+    sub_accounts,
+    unavailable,
     usage,
+    verify_lookup_feedback,
     webhooks,
 )
 
@@ -18,6 +23,7 @@ ROUTERS = [
     agents.voices_router,
     agent_webhooks.router,
     agents.router,
+    verify_lookup_feedback.lookup_router,
     numbers.router,
     calls.router,
     contacts.router,
@@ -25,4 +31,10 @@ ROUTERS = [
     conversations.router,
     messages.router,
     usage.router,
+    sub_accounts.router,
+    sip_trunks.router,
+    register.router,
+    verify_lookup_feedback.verify_router,
+    verify_lookup_feedback.feedback_router,
+    unavailable.router,
 ]

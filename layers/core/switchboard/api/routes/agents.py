@@ -21,6 +21,7 @@ from switchboard.models.agent import (
 from switchboard.models.call import CallList
 from switchboard.models.message import ConversationList
 from switchboard.services import agents as service
+from switchboard.services import contacts
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 # Registered before `router` so that /v1/agents/voices is never read as an agent id.
@@ -78,4 +79,4 @@ def list_agent_calls(agent_id: str, ctx: CtxDep, limit: Limit = 20, offset: Offs
 def list_agent_conversations(agent_id: str, ctx: CtxDep, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
     ctx.c.agents.get(ctx.project_id, agent_id)
     items, total, has_more = ctx.c.conversations.list_for_agent(ctx.project_id, agent_id, limit, offset)
-    return {"data": items, "total": total, "hasMore": has_more}
+    return {"data": contacts.on_conversations(ctx.c, ctx.project_id, items), "total": total, "hasMore": has_more}

@@ -29,12 +29,13 @@ def create_contact(body: ContactCreate, ctx: CtxDep) -> dict[str, Any]:
 
 @router.get("/capabilities")
 def contact_capabilities(ctx: CtxDep, phone_number: str) -> dict[str, Any]:
-    """What a number can receive here: SMS, never iMessage (this deployment speaks SMS only)."""
+    """What a number can receive, as the carrier answers (Twilio: SMS yes, iMessage no)."""
     try:
         check_e164(phone_number)
     except ValueError as exc:
         raise InvalidInput(f"'phone_number': {exc}.") from exc
-    return {"phoneNumber": phone_number, "capabilities": {"imessage": False, "sms": True},
+    caps = ctx.c.carrier.messaging_capabilities(phone_number)
+    return {"phoneNumber": phone_number, "capabilities": {"imessage": caps["imessage"], "sms": caps["sms"]},
             "checkedAt": iso(ctx.c.clock())}
 
 

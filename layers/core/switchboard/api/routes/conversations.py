@@ -12,6 +12,7 @@ from switchboard.clock import parse_iso
 from switchboard.errors import InvalidInput
 from switchboard.models.common import RequestModel
 from switchboard.models.message import ConversationDetail, ConversationList, MessagePage
+from switchboard.services import contacts
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 MessageLimit = Annotated[int, Query(ge=1, le=200)]
@@ -35,7 +36,7 @@ def iso_param(name: str, value: str | None) -> str | None:
 @router.get("", response_model=ConversationList)
 def list_conversations(ctx: CtxDep, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
     items, total, has_more = ctx.c.conversations.list(ctx.project_id, limit, offset)
-    return {"data": items, "total": total, "hasMore": has_more}
+    return {"data": contacts.on_conversations(ctx.c, ctx.project_id, items), "total": total, "hasMore": has_more}
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)
@@ -43,7 +44,7 @@ def get_conversation(conversation_id: str, ctx: CtxDep, messageLimit: MessageLim
                      message_limit: MessageLimit | None = None) -> dict[str, Any]:
     conv = ctx.c.conversations.get(ctx.project_id, conversation_id)
     messages, _ = ctx.c.conversations.messages(conversation_id, messageLimit or message_limit or DEFAULT_MESSAGES)
-    return {**conv, "messages": messages}
+    return {**contacts.on_conversations(ctx.c, ctx.project_id, [conv])[0], "messages": messages}
 
 
 @router.get("/{conversation_id}/messages", response_model=MessagePage)
@@ -60,4 +61,4 @@ def update_conversation(conversation_id: str, body: ConversationUpdate, ctx: Ctx
     """Only `metadata` changes (`group_name` is for iMessage groups, which SMS has not)."""
     conv = ctx.c.conversations.update_metadata(ctx.project_id, conversation_id, body.metadata)
     messages, _ = ctx.c.conversations.messages(conversation_id, DEFAULT_MESSAGES)
-    return {**conv, "messages": messages}
+    return {**contacts.on_conversations(ctx.c, ctx.project_id, [conv])[0], "messages": messages}
