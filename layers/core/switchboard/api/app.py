@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from switchboard.api import errors
+from switchboard.api.body_guard import BodyGuard
 from switchboard.container import Container, get_container
 
 
@@ -49,12 +49,8 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
                 settings.public_base_url = f"https://{domain}"
         return await call_next(request)
 
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"The request body is larger than {limit} bytes."}, status_code=413)
-        return await call_next(request)
+    # Outermost: bodies are counted (413, streamed or not) and JSON checked before anything reads them.
+    app.add_middleware(BodyGuard, limit=limit)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -138,11 +138,15 @@ def _hangup_reason(call: dict[str, Any]) -> str:
     return "caller-hangup" if call["direction"] == "inbound" else "callee-hangup"
 
 
+MAX_CARRIER_INT = 2**31 - 1  # sequence numbers and durations beyond this are not the carrier's: ignored
+
+
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+    """A carrier's count (sequence, seconds); absent, malformed or implausible values are None."""
+    if value is None or not value.isdigit() or len(value) > 10:
         return None
+    number = int(value)
+    return number if number <= MAX_CARRIER_INT else None
 
 
 def publish(c: Container, project_id: str, event: str, call: dict[str, Any]) -> None:
