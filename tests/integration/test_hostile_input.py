@@ -71,6 +71,8 @@ def test_lone_surrogates_are_400(api: httpx.Client, world: dict[str, Any]) -> No
     for body in ('{"name": "\\ud800"}', '{"name": "ok", "description": "a\\udfffb"}', '{"\\ud83d": 1, "name": "k"}'):
         refused(raw(api, "POST", "/v1/agents", body), word="surrogate")
     refused(raw(api, "PATCH", f"/v1/conversations/{world['conversation']['id']}", '{"metadata": {"k": "\\ud800"}}'))
+    refused(raw(api, "PATCH", f"/v1/conversations/{world['conversation']['id']}", '{"metadata": {"k": {"": 1}}}'),
+            word="empty key")
     assert api.get("/v1/agents").json()["total"] == 1
 
 

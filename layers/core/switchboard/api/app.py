@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from switchboard.api import errors
+from switchboard.api import errors, openapi
 from switchboard.api.body_guard import BodyGuard
 from switchboard.container import Container, get_container
 
@@ -21,6 +21,7 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
     )
     app.state.container = container or get_container()
     errors.install(app)
+    openapi.install(app)
     if public:
         from switchboard.api.routes import ROUTERS
 

@@ -63,6 +63,8 @@ def check_value(value: Any, depth: int = 0) -> None:
                           "significant digits, and 0 or between 1e-130 and 1e126 in size.")
     elif isinstance(value, dict):
         for key, item in value.items():
+            if not key:  # DynamoDB has no empty attribute names, nested ones included
+                raise BadBody("The request body holds an object with an empty key; keys must not be empty.")
             check_value(key, depth + 1)
             check_value(item, depth + 1)
     elif isinstance(value, list):
