@@ -22,6 +22,10 @@ class Container:
     def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.clock = clock
+        from switchboard.net.guard import system_resolver
+
+        # How tenant URLs' host names are resolved (tests put a scripted resolver here to rebind names).
+        self.resolver = system_resolver
 
     # --- AWS clients -------------------------------------------------------------------
     def aws_client(self, service: str) -> Any:
@@ -161,7 +165,7 @@ class Container:
     def webhook_sender(self) -> Any:
         from switchboard.webhooks.sender import WebhookSender
 
-        return WebhookSender(local_mode=self.settings.local_mode)
+        return WebhookSender(local_mode=self.settings.local_mode, resolver=lambda h, p: self.resolver(h, p))
 
     @cached_property
     def idempotency(self) -> Any:
