@@ -146,7 +146,7 @@ def test_sub_account_header_without_a_key_is_401(api_url: str) -> None:
 def test_a_signed_callback_with_a_huge_sequence_number_changes_nothing_harmful(
         api: httpx.Client, api_url: str, settings: Settings, world: dict[str, Any], local_carrier: Any) -> None:
     call = api.post("/v1/calls", json={"agentId": world["agent"]["id"], "toNumber": "+14155550142"}).json()
-    assert call["status"] == "queued", call
+    assert call["status"] in ("queued", "ringing"), call
     state = local_carrier.server.config.app.state.carrier
     with state.lock:
         sid = next(c["sid"] for c in state.calls.values() if c["to"] == "+14155550142")
