@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from switchboard.container import Container
-from switchboard.services import contacts
+from switchboard.logging import logger
+from switchboard.services import contacts, reconcile
 from switchboard.store.webhooks import DEFAULT_CONTEXT_LIMIT
 
 
@@ -66,8 +67,18 @@ class DynamoCallRecords:
             sub_account_id=ctx.agent.get("subAccountId"))
 
     async def call_ended(self, ctx: CallContext, reason: str | None) -> None:
-        if reason:
-            await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
+        try:
+            if reason:
+                await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
+        finally:
+            await asyncio.to_thread(self._check_later, ctx)
+
+    def _check_later(self, ctx: CallContext) -> None:
+        """The stream is over: if the carrier's final status callback is lost, a check finishes the call."""
+        try:
+            reconcile.request_check(self.c, ctx.project_id, ctx.call["id"])
+        except Exception:  # the carrier's callback or the sweep still end the call
+            logger.exception("could not queue a reconcile check", extra={"callId": ctx.call["id"]})
 
     async def set_end_reason(self, ctx: CallContext, reason: str | None) -> None:
         await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})

@@ -14,6 +14,7 @@ QUEUE = "switchboard-deliveries"
 DLQ = "switchboard-deliveries-dlq"
 BUS = "switchboard"
 OUTBOUND_QUEUE = "switchboard-outbound"
+RECONCILE_QUEUE = "switchboard-reconcile"
 OUTBOUND_RULE = "switchboard-outbound-requested"
 SCHEDULE_GROUP = "switchboard-calls"
 # moto's account; local ARNs (the outbound function, the Scheduler role) name it like real ones would.
@@ -28,6 +29,7 @@ class LocalResources:
     event_bus_name: str
     outbound_queue_url: str = ""
     schedule_group_name: str = SCHEDULE_GROUP
+    reconcile_queue_url: str = ""
 
 
 def provision(client: Any) -> LocalResources:
@@ -42,7 +44,8 @@ def provision(client: Any) -> LocalResources:
     })["QueueUrl"]
     client("events").create_event_bus(Name=BUS)
     outbound_url = provision_outbound(client, BUS, OUTBOUND_QUEUE, SCHEDULE_GROUP)
-    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP)
+    reconcile_url = sqs.create_queue(QueueName=RECONCILE_QUEUE, Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, reconcile_url)
 
 
 def outbound_rule_pattern() -> dict[str, Any]:
