@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from switchboard.container import Container
 from switchboard.logging import logger
 from switchboard.services import contacts, reconcile
+from switchboard.store.transient import retrying
 from switchboard.store.webhooks import DEFAULT_CONTEXT_LIMIT
 
 
@@ -56,7 +57,8 @@ class DynamoCallRecords:
         return await asyncio.to_thread(read)
 
     async def append_turn(self, ctx: CallContext, turn: dict[str, Any]) -> None:
-        await asyncio.to_thread(self.c.calls.append_turn, ctx.project_id, ctx.call["id"], turn)
+        """Retried through a short store outage or throttling (about 11 s), so a finished turn is not lost."""
+        await asyncio.to_thread(retrying, lambda: self.c.calls.append_turn(ctx.project_id, ctx.call["id"], turn))
 
     async def record_delivery(self, ctx: CallContext, *, ok: bool, http_status: int | None, error: str | None,
                               body: str | None, duration_ms: int) -> None:

@@ -37,7 +37,13 @@ class Container:
 
     @cached_property
     def dynamodb(self) -> Any:
-        return self.aws_client("dynamodb")
+        """Short timeouts: an unreachable table must fail (503, or a retry) in seconds, not botocore's 60 s."""
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+        return boto3.client("dynamodb", region_name=self.settings.aws_region,
+                            endpoint_url=self.settings.aws_endpoint_url, config=config)
 
     @cached_property
     def table(self) -> Table:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from switchboard.errors import SwitchboardError
 from switchboard.logging import logger
+from switchboard.store.transient import UNAVAILABLE, is_transient
 
 _LOC_SKIP = {"body", "query", "path", "header"}
 
@@ -84,6 +86,16 @@ def install(app: FastAPI) -> None:
         elif exc.status_code == 405:
             detail = "This method is not allowed on this route."
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    async def _aws(request: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):  # the store is away or throttling: the client should retry, nothing was wrong
+            logger.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
+            return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers={"Retry-After": "2"})
+        return await _unexpected(request, exc)
+
+    # AWS errors are handled inside the app (not by the outermost 500 handler, which re-raises).
+    app.add_exception_handler(BotoCoreError, _aws)
+    app.add_exception_handler(ClientError, _aws)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
