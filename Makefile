@@ -21,6 +21,10 @@ fuzz: install
 	@SWITCHBOARD_FUZZ_EXAMPLES=$${SWITCHBOARD_FUZZ_EXAMPLES:-130} $(PY) -m pytest -q -p no:cacheprovider -s \
 		tests/integration/test_fuzz_api.py
 
+# A bounded load test on loopback: N calls at once plus API traffic at R req/s (CALLS=, RATE=, SECONDS=).
+load: install
+	@$(PY) bench/load.py --calls $${CALLS:-5} --rate $${RATE:-5} --seconds $${SECONDS:-20}
+
 lint: install
 	@$(VENV)/bin/ruff check .
 	@.venv-tools/bin/cfn-lint template.yaml
