@@ -1,7 +1,7 @@
 """Hostile input never answers 5xx: each input that once did (issue 16) now gets its documented 4xx.
 
 Every response here must also be valid JSON with a sentence in `detail` (a 500's body could not be
-encoded at all for NaN and lone surrogates). `HOSTILE_CASES` counts them for the README's table.
+encoded at all for NaN and lone surrogates). The README's Hardening table counts these requests.
 """
 
 from __future__ import annotations
@@ -160,4 +160,3 @@ def test_a_signed_callback_with_a_huge_sequence_number_changes_nothing_harmful(
     assert api.get(f"/v1/calls/{call['id']}").json()["status"] in ("ringing", "in-progress", "no-answer")
 
 
-HOSTILE_CASES = (len(NUMBERS) * 5 + 4 + 1 + 5 + 3 + len(LIST_ROUTES) * 3 + 7 + 1 + 3 + 3)
