@@ -10,13 +10,22 @@ from switchboard.api import errors, openapi
 from switchboard.api.body_guard import BodyGuard
 from switchboard.container import Container, get_container
 
+DESCRIPTION = """AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.
+
+Limits (each a 400 naming the field unless said): request bodies at most 1,000,000 bytes (413, streamed
+bodies too); JSON numbers finite and storable by DynamoDB (at most 38 significant digits, 0 or 1e-130 to
+1e126 in size); no lone UTF-16 surrogates; objects nested at most 24 deep and without empty keys;
+strings at most 10,000 characters unless a field says otherwise; `metadata`, `variables` and tool
+`parameters` at most 100 keys and 16,384 bytes as JSON; `offset` 0-10,000. Errors are always
+`{"detail": "<sentence>"}`; an unavailable or throttling database is 503 with Retry-After."""
+
 
 def create_app(container: Container | None = None, *, public: bool = True, telephony: bool = True) -> FastAPI:
     """The API app; Lambda builds one per function with only its own routes (`public`, `telephony`)."""
     app = FastAPI(
         title="Switchboard API",
         version="0.1.0",
-        description="AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.",
+        description=DESCRIPTION,
         **({} if public else {"openapi_url": None, "docs_url": None, "redoc_url": None}),
     )
     app.state.container = container or get_container()
