@@ -169,3 +169,18 @@ def _signed_status(api_url: str, settings: Settings, sid: str, status: str, **ex
 
 
 
+
+
+def test_the_sample_events_drive_the_handler(container: Container, project: Any, monkeypatch: Any) -> None:
+    """events/reconcile-*.json (for `sam local invoke`) are what the handler takes."""
+    import json as _json
+
+    from tests.support.lambdas import FakeContext, load_event, load_handler
+
+    module = load_handler("reconcile")
+    monkeypatch.setattr(module, "get_container", lambda: container)
+    assert module.handler(load_event("reconcile-sweep.json"), FakeContext()) == {"checked": 0, "ended": [],
+                                                                                 "errors": 0}
+    queued = load_event("reconcile-sqs.json")
+    queued["Records"][0]["body"] = _json.dumps({"projectId": project.project_id, "callId": "call_gone"})
+    assert module.handler(queued, FakeContext()) == {"batchItemFailures": []}
