@@ -179,9 +179,9 @@ class TwilioCarrier(LookupMixin, TrunkingMixin, A2PMixin):
             if exc.status == 404 or exc.code == 20404:
                 return None
             raise
-        duration = data.get("duration")
+        duration = str(data.get("duration") or "")
         return CarrierCall(status=str(data.get("status") or ""),
-                           duration_seconds=int(duration) if str(duration or "").isdigit() else None,
+                           duration_seconds=int(duration) if duration.isdigit() else None,
                            answered_by=data.get("answered_by"))
 
     # --- messages --------------------------------------------------------------------------
