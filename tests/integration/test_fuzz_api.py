@@ -86,12 +86,24 @@ def _fuzz(operation: Any, target: dict[str, Any], counted: dict[str, int]) -> No
     @given(case=_cases(operation, target["ids"]))
     def run(case: Any) -> None:
         counted["cases"] += 1
-        response = case.call(base_url=target["url"], headers=headers, timeout=30)
+        try:
+            response = case.call(base_url=target["url"], headers=headers, timeout=30)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise AssertionError(f"the request failed: {exc!r} for {case.method} {case.path} "
+                                 f"{case.path_parameters} {case.query}") from None
         # 5xx is a server error, except the 501 of a route documented as not available here.
         server_error = response.status_code >= 500 and not (response.status_code == 501 and "501" in documented)
         assert not server_error, f"{response.status_code}: {response.text[:300]} for {case.method} {case.path} "\
                                  f"{case.path_parameters} {case.query} body={str(case.body)[:300]}"
-        case.validate_response(response, checks=CHECKS)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (BaseExceptionGroup, Exception) as group:  # keep schemathesis's text through hypothesis
+            parts = [str(e)[:500] for e in getattr(group, "exceptions", ())]
+            raise AssertionError(f"{type(group).__name__} {group}: {parts} for {case.method} {case.path} "
+                                 f"{case.path_parameters} {case.query}; answered {response.status_code} "
+                                 f"{response.text[:500]}") from None
         problem = _error_shape(response)
         assert problem is None, problem
 
@@ -100,7 +112,8 @@ def _fuzz(operation: Any, target: dict[str, Any], counted: dict[str, int]) -> No
 
 def test_the_api_answers_every_generated_request_as_documented(fuzz_target: dict[str, Any]) -> None:
     schema = schemathesis.openapi.from_url(f"{fuzz_target['url']}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    only = os.environ.get("SWITCHBOARD_FUZZ_ONLY", "")  # a part of an operation's label, to fuzz it alone
+    operations = [op for op in (result.ok() for result in schema.get_all_operations()) if only in op.label]
     counted = {"cases": 0}
     failures: dict[str, str] = {}
     started = time.monotonic()
@@ -110,7 +123,8 @@ def test_the_api_answers_every_generated_request_as_documented(fuzz_target: dict
         except BaseException as exc:  # one operation's failure (a group, too) must not hide another's
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            failures[operation.label] = str(exc)[:1500]
+            inner = getattr(exc, "exceptions", ())  # a group (hypothesis's flaky or multiple failures): say why
+            failures[operation.label] = "\n".join([str(exc), *(repr(e)[:800] for e in inner)])[:3000]
     elapsed = time.monotonic() - started
     print(f"\nschemathesis: {counted['cases']} cases over {len(operations)} operations in {elapsed:.0f} s, "
           f"{len(failures)} operations failing")
