@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from switchboard.container import Container
 
-EXAMPLES = int(os.environ.get("SWITCHBOARD_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("SWITCHBOARD_FUZZ_EXAMPLES", "4"))
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
