@@ -69,7 +69,7 @@ class MediaStreamClient:
         self.closed = asyncio.Event()
         self.on_agent_audio: Callable[[bytes], None] | None = None  # e.g. a bridge to another call leg
         self.room = Room()
-        self._echo: deque[tuple[float, bytes]] = deque()  # (when it reaches the microphone, mu-law)
+        self._room_echo: deque[tuple[float, bytes]] = deque()  # (when it reaches the microphone, mu-law)
         self._background_at = 0
 
     def say(self, mulaw: bytes) -> None:
@@ -115,8 +115,8 @@ class MediaStreamClient:
         """What the microphone picks up: the caller's frame, plus echo and background, mixed."""
         room = self.room
         extra: list[tuple[bytes, float]] = []
-        while self._echo and self._echo[0][0] <= now:
-            extra.append((self._echo.popleft()[1], _gain(room.echo_db or 0.0)))
+        while self._room_echo and self._room_echo[0][0] <= now:
+            extra.append((self._room_echo.popleft()[1], _gain(room.echo_db or 0.0)))
         if room.background:
             start = self._background_at % len(room.background)
             bed = (room.background + room.background)[start:start + FRAME]
@@ -164,7 +164,7 @@ class MediaStreamClient:
                 self.playout_end = starts + len(audio) / 8000
                 if self.room.echo_db is not None:
                     for i in range(0, len(audio), FRAME):
-                        self._echo.append((starts + i / 8000 + self.room.echo_delay_s, audio[i:i + FRAME]))
+                        self._room_echo.append((starts + i / 8000 + self.room.echo_delay_s, audio[i:i + FRAME]))
                 if self.on_agent_audio is not None:
                     self.on_agent_audio(audio)
             elif event == "mark":
@@ -175,7 +175,7 @@ class MediaStreamClient:
             elif event == "clear":
                 self.clear_times.append(now)
                 self.playout_end = now
-                self._echo = deque((t, a) for t, a in self._echo if t - self.room.echo_delay_s <= now)
+                self._room_echo = deque((t, a) for t, a in self._room_echo if t - self.room.echo_delay_s <= now)
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):
                     handle.cancel()
