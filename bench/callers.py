@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import stack  # noqa: F401 - puts the repository on sys.path (the tests' speech helpers)
 
 from media_relay.audio import codec
 from media_relay.audio.resample import downsample

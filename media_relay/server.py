@@ -50,7 +50,10 @@ class Relay:
                 return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
             return connection.respond(HTTPStatus.OK, "ok\n")
         if path == "/stats" and self._from_loopback(connection):
-            snapshot = json.dumps(self.deps.stats.snapshot(self.active)) + "\n"
+            model = self.deps.turn_model
+            turn_model = {"turnModel": {"decisions": model.decisions, "cpuSeconds": round(model.cpu_s, 3)}
+                          if model is not None else None}
+            snapshot = json.dumps({**self.deps.stats.snapshot(self.active), **turn_model}) + "\n"
             if request.path.endswith("?reset"):
                 self.deps.stats.reset()
             return connection.respond(HTTPStatus.OK, snapshot)

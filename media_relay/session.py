@@ -18,6 +18,7 @@ import httpx
 
 from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
+from media_relay.audio.denoise import for_mode as denoiser_for
 from media_relay.audio.echo import EchoGate
 from media_relay.audio.vad import FrameAnalyzer, VadController
 from media_relay.call_control import CallControl
@@ -161,7 +162,8 @@ class CallSession:
                     carrier=StreamCarrier(self.deps.control, start.call_sid or ctx.call.get("carrierCallId", ""),
                                           self.ws),
                     spawn=group.create_task, timer=self.deps.word_timer)
-                listener = Listener(vad, stt, Endpointer(plan, self.deps.turn_model), engine.post, group.create_task)
+                listener = Listener(vad, stt, Endpointer(plan, self.deps.turn_model), engine.post, group.create_task,
+                                    denoise=denoiser_for(plan.denoising_mode))
                 helpers = [group.create_task(self.playout.run()), group.create_task(listener.transcripts())]
                 deciding = group.create_task(engine.run())
                 try:

@@ -96,7 +96,7 @@ class MediaStreamClient:
 
     async def run(self) -> None:
         headers = {"X-Twilio-Signature": signature.compute(self.url, {}, self.auth_token)}
-        async with connect(self.url, additional_headers=headers, max_size=2**20) as ws:
+        async with connect(self.url, additional_headers=headers, max_size=2**20, ping_interval=None) as ws:
             self.ws = ws
             await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
             await self._send({"event": "start", "streamSid": self.stream_sid, "start": {
