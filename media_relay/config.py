@@ -18,6 +18,8 @@ class RelaySettings(BaseSettings):
     stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"
     tts_provider: Literal["flite", "polly"] = "flite"
     stt_threads: int = 2
+    # Where recordings spool while a call runs (default: the system's temporary directory).
+    spool_dir: str | None = None
     vad_mode: int = 2
     # Calls end politely once they last this long (default: the plan's maxCallDurationMinutes).
     max_call_seconds: float | None = None
