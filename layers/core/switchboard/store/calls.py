@@ -99,6 +99,20 @@ class CallRepo:
             return None
         return strip_keys(item)
 
+    def claim_web_call(self, project_id: str, call_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """A browser joins a queued web call: it becomes live (gsi3), once; None if it is not queued."""
+        expr = Expr()
+        cond = f"{expr.name('status')} = {expr.value('queued')} AND {expr.name('direction')} = {expr.value('web')}"
+        live = {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call_id)}
+        try:
+            item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_={**changes, **live},
+                                     condition=cond, expr=expr)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return None
+        return strip_keys(item)
+
     def claim_once(self, project_id: str, call_id: str, attr: str) -> bool:
         """Stamp `attr` on the call unless it is already there: True for exactly one caller."""
         expr = Expr()
