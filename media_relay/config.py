@@ -13,6 +13,8 @@ class RelaySettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8765
+    # The plain-HTTP side (live transcript streams the API redirects here); unset: not served.
+    http_port: int | None = None
     # The public wss:// URL Twilio connects to (what it signs); defaults to SWITCHBOARD_RELAY_URL.
     public_url: str | None = None
     stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"

@@ -26,6 +26,7 @@ from media_relay.call_end import CallEndRecords
 from media_relay.config import RelaySettings
 from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine.plan import RelayLimits
+from media_relay.http_side import HttpSide
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
@@ -43,6 +44,7 @@ class Relay:
                  web_calls: WebCallRecords | None = None) -> None:
         self.deps, self.public_url, self.auth_token = deps, public_url, auth_token
         self.web_calls = web_calls
+        self.http_side: HttpSide | None = None
         self.active = 0
         self.server: Server | None = None
         self.draining = False
@@ -119,9 +121,13 @@ class Relay:
         self.server = await serve(self.handle, host, port, process_request=self.process_request,
                                   max_size=2**20, ping_interval=None, compression=None)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
+        if self.http_side is not None:
+            await self.http_side.start()
         return self
 
     async def stop(self) -> None:
+        if self.http_side is not None:
+            await self.http_side.stop()
         if self._lag_watch is not None:
             self._lag_watch.cancel()
         if self.server is not None:
@@ -143,7 +149,10 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
     deps.recordings = s3_recordings(container)
     deps.spool_dir = config.spool_dir
     public = config.public_url or container.settings.relay_url
-    return Relay(deps, public, container.carrier.auth_token, DynamoWebCalls(container))
+    relay = Relay(deps, public, container.carrier.auth_token, DynamoWebCalls(container))
+    if config.http_port is not None:
+        relay.http_side = HttpSide(container, config.host, config.http_port)
+    return relay
 
 
 def _turn_model(config: RelaySettings) -> SmartTurn | None:

@@ -162,6 +162,12 @@ class CallRepo:
         items = self.table.query(keys.call_pk(call_id), prefix="TURN#", newest_first=False)
         return [{k: v for k, v in strip_keys(i).items() if k != "seq"} for i in items]
 
+    def turns_after(self, call_id: str, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """Turns stored after turn number `seq`, with their numbers, oldest first (a stream's next read)."""
+        items = self.table.query(keys.call_pk(call_id), between=(keys.turn_sk(seq + 1), keys.turn_sk(99_999)),
+                                 newest_first=False)
+        return [(int(i["seq"]), {k: v for k, v in strip_keys(i).items() if k != "seq"}) for i in items]
+
     def list(self, project_id: str, limit: int, offset: int, *, status: str | None = None,
              direction: str | None = None, search: str | None = None) -> tuple[list[dict[str, Any]], int, bool]:
         def run(count: bool) -> Any:
