@@ -60,7 +60,9 @@ def _identity(container: Any, identity: dict[str, Any]) -> dict[str, Any]:
     if identity["projectId"] and identity["apiKey"]:
         container.projects.create("local", project_id=identity["projectId"], api_key=identity["apiKey"])
         return identity
+    print("switchboard: first start: creating the local project and its API key ...", file=sys.stderr, flush=True)
     created = container.projects.create("local")
+    print(f"switchboard: project {created.project_id} ready.", file=sys.stderr, flush=True)
     return {**identity, "projectId": created.project_id, "apiKey": created.api_key}
 
 
@@ -102,12 +104,14 @@ def main() -> int:
     config_path = state_dir() / "local.json"
     identity = load_identity(config_path)
     _configure_environment(ports, identity)
+    print("switchboard: starting the AWS emulator ...", file=sys.stderr, flush=True)
     emulator = _start_emulator(ports)
     try:
         from switchboard.container import get_container
         from switchboard.local.provision import ACCOUNT, provision
 
         container = get_container()
+        print("switchboard: creating the table, queues, bus and recordings bucket ...", file=sys.stderr, flush=True)
         resources = provision(container.aws_client)
         os.environ.update({
             "SWITCHBOARD_TABLE_NAME": resources.table_name,
