@@ -16,6 +16,7 @@ BUS = "switchboard"
 OUTBOUND_QUEUE = "switchboard-outbound"
 OUTBOUND_RULE = "switchboard-outbound-requested"
 SCHEDULE_GROUP = "switchboard-calls"
+RECORDINGS = "switchboard-recordings"
 # moto's account; local ARNs (the outbound function, the Scheduler role) name it like real ones would.
 ACCOUNT = "123456789012"
 
@@ -28,6 +29,7 @@ class LocalResources:
     event_bus_name: str
     outbound_queue_url: str = ""
     schedule_group_name: str = SCHEDULE_GROUP
+    recordings_bucket: str = RECORDINGS
 
 
 def provision(client: Any) -> LocalResources:
@@ -42,7 +44,10 @@ def provision(client: Any) -> LocalResources:
     })["QueueUrl"]
     client("events").create_event_bus(Name=BUS)
     outbound_url = provision_outbound(client, BUS, OUTBOUND_QUEUE, SCHEDULE_GROUP)
-    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP)
+    from switchboard.recordings import RecordingStore
+
+    RecordingStore(client("s3"), RECORDINGS).ensure_bucket()  # encrypted at rest, as in the template
+    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, RECORDINGS)
 
 
 def outbound_rule_pattern() -> dict[str, Any]:

@@ -171,7 +171,7 @@ class MediaStreamClient:
                 name = msg["mark"]["name"]
                 delay = max(0.0, self.playout_end - now)
                 self.pending_marks[name] = asyncio.get_running_loop().call_later(
-                    delay, lambda n=name: asyncio.ensure_future(self._echo(n, cleared=False)))
+                    delay, lambda n=name: asyncio.ensure_future(self._echo_mark(n, cleared=False)))
             elif event == "clear":
                 self.clear_times.append(now)
                 self.playout_end = now
@@ -179,9 +179,9 @@ class MediaStreamClient:
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):
                     handle.cancel()
-                    await self._echo(name, cleared=True)
+                    await self._echo_mark(name, cleared=True)
 
-    async def _echo(self, name: str, cleared: bool) -> None:
+    async def _echo_mark(self, name: str, cleared: bool) -> None:
         self.pending_marks.pop(name, None)
         self.marks_echoed.append((name, time.monotonic(), cleared))
         with contextlib.suppress(Exception):  # the socket may have closed meanwhile

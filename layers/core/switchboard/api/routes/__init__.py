@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchboard.api.routes import (
     agent_webhooks,
     agents,
+    call_media,
     calls,
     contacts,
     conversations,
@@ -26,6 +27,7 @@ ROUTERS = [
     verify_lookup_feedback.lookup_router,
     numbers.router,
     calls.router,
+    call_media.router,
     contacts.router,
     webhooks.router,
     conversations.router,
