@@ -10,6 +10,7 @@ that ends with the call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,6 +180,9 @@ async def run_call(deps: RelayDeps, ctx: CallContext, plan: CallPlan, transport:
                 await transport.read(CallSink(listener, engine, deps.stats, recorder))
             finally:
                 engine.post(ev.StreamStopped())
+                # The far end is gone: release its socket now, not after the turns and recording are stored.
+                with contextlib.suppress(Exception):
+                    await transport.carrier.close_stream()
                 await stt.close()
                 reason = await deciding
                 for task in helpers:

@@ -191,6 +191,7 @@ class CallEngine(CallerEvents):
         if self.turn is not turn:
             return
         self.turn = None
+        self.floor.overlap = None  # a sound being judged over this turn has nothing left to interrupt
         self.timers.disarm(ev.Timer.MARKS_OVERDUE)
         if turn.task is not None and not turn.task.done() and how is not TurnEnd.COMPLETED:
             turn.task.cancel()  # closes the reply stream (webhook request, model generation) and its TTS
