@@ -39,6 +39,8 @@ class Listener:
                 frame = self.denoise(frame)
             event = self.vad.feed(frame, self.stream_ms)
             self.stream_ms += FRAME_MS
+            if event is not None and event.kind != "speech_stopped":
+                await self._on_vad(event)  # first: a barge-in must not wait for the recogniser
             if event is not None and event.kind == "speech_started":
                 self.endpointer.start(b"".join(self.preroll))
                 for earlier in self.preroll:
@@ -49,8 +51,8 @@ class Listener:
                 await self.stt.push(frame)
             else:
                 self.preroll.append(frame)
-            if event is not None:
-                await self._on_vad(event)
+            if event is not None and event.kind == "speech_stopped":
+                await self._on_vad(event)  # after the last frame reached the recogniser
 
     async def _on_vad(self, event: VadEvent) -> None:
         match event.kind:

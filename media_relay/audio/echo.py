@@ -4,12 +4,13 @@ A double-talk test on frame energies, in the spirit of Geigel's: the playout not
 every frame it sends against the far end's playback clock, and each caller frame is compared with
 the loudest agent frame that can still be echoing (the last `window_s`). As long as the agent
 talks, that ratio is what the line sends back; for echo alone it never exceeds the line's echo
-return loss, so its 90th percentile over the last ten seconds of the agent talking is the echo
+return loss, so its 80th percentile over the last ten seconds of the agent talking is the echo
 level, learnt as the call goes. A caller frame counts only if it is `margin_db` above it. On a
 clean line the level is line noise, so even a quiet caller passes; on a speakerphone (echo ~15 dB
 down) the echo stays under the bar while a caller talking over the agent clears it. Callers are
-quiet most of the time the agent talks, so they barely move a 90th percentile; and a pause (an
-interruption being decided) starts the window afresh while keeping what was learnt.
+quiet most of the time the agent talks, frames while the VAD hears them talking are not learnt from,
+so they barely move that percentile; and a pause (an interruption being decided) starts the window
+afresh while keeping what was learnt.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ MARGIN_DB = 6.0
 HISTORY = 500  # frames (10 s) of ratios the echo level is taken from
 MIN_HISTORY = 50  # until a second of the agent talking is known, the last level (or the prior) holds
 PRIOR = 10 ** (-15 / 10)  # before anything is learnt: assume a speakerphone's ~15 dB
+PERCENTILE = 80
 
 
 class EchoGate:
@@ -54,14 +56,16 @@ class EchoGate:
             played.popleft()
         return max((e for t, e in played if t <= now), default=0.0)
 
-    def is_echo(self, energy: float) -> bool:
-        """Could this caller frame be only the agent coming back? (Every frame also teaches the level.)"""
+    def is_echo(self, energy: float, *, learn: bool = True) -> bool:
+        """Could this caller frame be only the agent coming back? Frames also teach the level, unless
+        `learn` is off (the caller is known to be speaking: their voice is not the line's echo)."""
         ref = self.reference()
         if ref <= 0.0:
             return False
         ratio = energy / ref
-        self._ratios.append(ratio)
-        self._count += 1
-        if len(self._ratios) >= MIN_HISTORY and self._count % 10 == 0:
-            self.level = float(np.percentile(np.fromiter(self._ratios, dtype=np.float64), 90))
+        if learn:
+            self._ratios.append(ratio)
+            self._count += 1
+            if len(self._ratios) >= MIN_HISTORY and self._count % 10 == 0:
+                self.level = float(np.percentile(np.fromiter(self._ratios, dtype=np.float64), PERCENTILE))
         return ratio < self.level * self.margin

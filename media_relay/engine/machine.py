@@ -94,6 +94,8 @@ class CallEngine(CallerEvents):
                 await self._on_speech_started(resumed=True)
             case ev.SpeechProgress():
                 self._apply(self.floor.progress(event.voiced_ms))
+                if self.cues.wanted_soon(event.voiced_ms):  # synthesised once, before the first one is due
+                    self._spawn_guarded(self.cues.prepare())
             case ev.SpeechPaused() | ev.SpeechEnded():
                 await self._on_speech_quiet(event)
             case ev.TranscriptFinal():
@@ -117,8 +119,6 @@ class CallEngine(CallerEvents):
 
     def _start(self) -> None:
         self._activity()
-        if self.cues.enabled:
-            self._spawn_guarded(self.cues.prepare())
         self.timers.arm(ev.Timer.MAX_DURATION, self.plan.limits.max_duration_s)
         self.timers.arm(ev.Timer.SILENCE, self.plan.max_silence_ms / 1000)
         if self.plan.voicemail:

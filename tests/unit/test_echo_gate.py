@@ -52,3 +52,15 @@ def test_nothing_is_gated_once_the_agent_has_been_quiet_or_was_paused() -> None:
     talk(gate, clock, [0.0] * 50, echo_loss_db=15)
     gate.reset()
     assert gate.reference() == 0.0 and not gate.is_echo(10.0)
+
+
+def test_a_caller_who_keeps_cutting_in_does_not_teach_the_gate_their_voice() -> None:
+    clock = FakeClock()
+    gate = EchoGate(clock=clock)
+    for _ in range(6):  # a call full of barge-ins: the caller's frames arrive while the agent is audible
+        talk(gate, clock, [0.0] * 40, echo_loss_db=None)
+        for _ in range(30):
+            gate.played(clock.now(), AGENT)
+            clock.advance(0.02)
+            gate.is_echo(AGENT * 0.3, learn=False)  # the VAD already hears them: not the line's echo
+    assert not any(talk(gate, clock, [AGENT * 0.3] * 8, echo_loss_db=None))
