@@ -10,10 +10,11 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import stack  # noqa: F401 - puts the repository on sys.path (the tests' speech helpers)
 
 from media_relay.audio import codec
 from media_relay.audio.resample import downsample
-from media_relay.speech.alignment import SphinxAligner
+from tests.support.speech_reference import spliced
 
 RATE = 8000
 FLITE_VOICES = ("rms", "slt", "awb", "kal16")
@@ -60,18 +61,8 @@ def trim(pcm: bytes, floor: float = 300.0) -> bytes:
 
 
 def with_pauses(text: str, voice: str, after_words: list[int], pause_s: list[float]) -> bytes:
-    """`text` said in one breath, with silences spliced in after the given words (continuing prosody,
-    as a person reading a number out pauses between groups)."""
-    pcm = say(text, voice)
-    spans = SphinxAligner().align(text, pcm)
-    if spans is None:
-        raise ValueError(f"could not align {text!r}")
-    pieces, start = [], 0
-    for index, pause in zip(after_words, pause_s, strict=True):
-        cut = (spans[index - 1].end_ms + spans[index].start_ms) // 2 * 16  # bytes at 8 kHz
-        pieces += [pcm[start:cut], bytes(int(pause * RATE) * 2)]
-        start = cut
-    return b"".join([*pieces, pcm[start:]])
+    """`text` said in one breath, with silences spliced in after the given words (flite voices)."""
+    return spliced(text, voice, after_words, pause_s)
 
 
 # -- noises -------------------------------------------------------------------------------------------

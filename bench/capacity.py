@@ -44,7 +44,7 @@ PACING_P99_MS = 20.0
 class Relay:
     """The relay under test, in its own process, on the network speech providers."""
 
-    def __init__(self, stack: LocalStack, fakes: dict[str, str]) -> None:
+    def __init__(self, stack: LocalStack, fakes: dict[str, str], *, turn_model: bool = True) -> None:
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/twilio"
         c = stack.config
@@ -60,7 +60,8 @@ class Relay:
                     "SWITCHBOARD_RELAY_TRANSCRIBE_ENDPOINT": fakes["transcribe"],
                     "SWITCHBOARD_RELAY_TRANSCRIBE_CA_FILE": fakes["ca"],
                     "SWITCHBOARD_RELAY_POLLY_ENDPOINT": fakes["polly"],
-                    "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+                    "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+                    **({} if turn_model else {"SWITCHBOARD_RELAY_TURN_MODEL_PATH": ""})}
         self.proc = subprocess.Popen([sys.executable, "-m", "media_relay"], cwd=ROOT, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -129,10 +130,14 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     talkers = [asyncio.create_task(talk(c, line, stop)) for c in clients]
     await asyncio.sleep(2.0)
     cpu0, t0 = process_cpu_seconds(relay.proc.pid), time.monotonic()
+    model0 = relay.stats().get("turnModel") or {"decisions": 0, "cpuSeconds": 0.0}
     others0 = [process_cpu_seconds(os.getpid()), process_cpu_seconds(fakes_pid), process_cpu_seconds(stack.pid)]
     await asyncio.sleep(STEADY_S)
     cpu = process_cpu_seconds(relay.proc.pid) - cpu0
     elapsed = time.monotonic() - t0
+    model1 = relay.stats().get("turnModel") or {"decisions": 0, "cpuSeconds": 0.0}
+    decisions = model1["decisions"] - model0["decisions"]
+    model_cpu = model1["cpuSeconds"] - model0["cpuSeconds"]
     others = [(process_cpu_seconds(pid) - before) / elapsed
               for pid, before in zip((os.getpid(), fakes_pid, stack.pid), others0, strict=True)]
     rss = process_rss_mib(relay.proc.pid)
@@ -151,6 +156,8 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     return {"n": n, "stats": stats, "cpu_per_call_ms_per_s": 1000 * cpu / elapsed / n, "cpu_share": cpu / elapsed,
             "idle_per_call_ms_per_s": 1000 * idle_cpu / n, "others": others,
             "rss_per_call_mib": (rss - rss_idle) / n, "rss": rss, "lost_in": sent_in - stats["framesIn"],
+            "model_decisions": decisions, "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
+            "model_ms_per_call_s": 1000 * model_cpu / elapsed / n,
             "lost_out": stats["framesOut"] - got_out}
 
 
@@ -194,6 +201,10 @@ async def main(steps: list[int]) -> None:
                       flush=True)
                 print(f"      idle (streams open, nobody talking): {r['idle_per_call_ms_per_s']:.2f} ms of CPU per "
                       "call-second, the cost of an open call and its Transcribe stream", flush=True)
+                if r["model_decisions"]:
+                    print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms "
+                          f"of CPU each, {r['model_ms_per_call_s']:.2f} ms per call-second (in the CPU/call above)",
+                          flush=True)
                 load, fake, platform = (100 * x for x in r["others"])
                 print(f"      the same 2 cores also ran: load generator {load:.0f}%, speech fakes {fake:.0f}%, "
                       f"API+emulators {platform:.0f}% of a core", flush=True)
@@ -202,6 +213,14 @@ async def main(steps: list[int]) -> None:
                 best = n
         finally:
             relay.stop()
+        bare = Relay(stack, fakes, turn_model=False)  # the same first step, turns ended by silence alone
+        try:
+            bare.wait_ready()
+            r = await step(steps[0], stack, bare, number["phoneNumber"], line, fakes_proc.pid)
+            print(f"{steps[0]:>5} calls without the end-of-turn model: {r['cpu_per_call_ms_per_s']:.2f} ms of CPU per "
+                  f"talking call-second, {r['idle_per_call_ms_per_s']:.2f} idle", flush=True)
+        finally:
+            bare.stop()
             fakes_proc.stdin.close()
             print("speech fakes served: " + fakes_proc.stdout.readline().strip())
             fakes_proc.wait(timeout=10)

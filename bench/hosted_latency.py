@@ -41,7 +41,8 @@ async def main() -> None:
         server.stop()
     lat = [t["latencyMs"] for t in turns]
     print(f"hosted-mode latency over {len(turns)} turns ({result.duration_s:.0f} s); model: time to first token "
-          f"{TTFT_S * 1000:.0f} ms, a token every {TOKEN_S * 1000:.0f} ms; endOfTurnSilenceMs 700")
+          f"{TTFT_S * 1000:.0f} ms, a token every {TOKEN_S * 1000:.0f} ms; endOfTurnSilenceMs "
+          f"{agent['endOfTurnSilenceMs']} with the end-of-turn model")
     for key, label in [("silenceWindow", "silence window"), ("sttFinalize", "STT finalisation"),
                        ("webhook", "model to first sentence"), ("tts", "TTS first audio"),
                        ("firstAudio", "speech end -> first audio"), ("overhead", "platform's own share")]:

@@ -30,13 +30,14 @@ async def main() -> None:
     with LocalStack() as stack, Webhook(reply) as hook:
         with stack.api() as api:
             api.post("/v1/webhooks", json={"url": hook.url})
-        _, number = stack.agent_with_number(beginMessage="Hello.")
+        agent, number = stack.agent_with_number(beginMessage="Hello.")
         script = CallerScript(lines=await spoken(LINES), pause_s=0.3)
         result = await stack.dial(number["phoneNumber"], script)
         turns = [t for t in stack.turns() if t["transcript"]]
     lat = [t["latencyMs"] for t in turns]
     print(f"turn latency over {len(turns)} turns of one call ({result.duration_s:.0f} s), "
-          f"agent endOfTurnSilenceMs 700, webhook answering at once")
+          f"agent endOfTurnSilenceMs {agent['endOfTurnSilenceMs']} (a turn the end-of-turn model finds finished "
+          "ends at its first 250 ms pause), webhook answering at once")
     for key, label in [("endpointing", "endpointing"), ("silenceWindow", "  silence window"),
                        ("sttFinalize", "  STT finalisation"), ("firstResponseByte", "webhook first byte"),
                        ("webhook", "webhook first object"), ("tts", "TTS first audio"),

@@ -13,11 +13,15 @@ class RelaySettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8765
+    # The plain-HTTP side (live transcript streams the API redirects here); unset: not served.
+    http_port: int | None = None
     # The public wss:// URL Twilio connects to (what it signs); defaults to SWITCHBOARD_RELAY_URL.
     public_url: str | None = None
     stt_provider: Literal["pocketsphinx", "transcribe"] = "pocketsphinx"
     tts_provider: Literal["flite", "polly"] = "flite"
     stt_threads: int = 2
+    # Where recordings spool while a call runs (default: the system's temporary directory).
+    spool_dir: str | None = None
     vad_mode: int = 2
     # Calls end politely once they last this long (default: the plan's maxCallDurationMinutes).
     max_call_seconds: float | None = None

@@ -25,8 +25,9 @@ PREROLL_FRAMES = 15  # 300 ms of audio before the VAD decided "speech", so first
 
 class Listener:
     def __init__(self, vad: VadController, stt: SttStream, endpointer: Endpointer, post: Callable[[ev.Event], None],
-                 spawn: Callable[[Any], asyncio.Task[Any]]) -> None:
+                 spawn: Callable[[Any], asyncio.Task[Any]], denoise: Callable[[bytes], bytes] | None = None) -> None:
         self.vad, self.stt, self.endpointer, self.post, self.spawn = vad, stt, endpointer, post, spawn
+        self.denoise = denoise  # the agent's denoisingMode, applied before VAD and STT
         self.preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self.stream_ms = 0
 
@@ -34,8 +35,12 @@ class Listener:
         """Caller audio (PCM8K), any whole number of frames."""
         for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
             frame = pcm[start:start + FRAME_BYTES_PCM]
+            if self.denoise is not None:
+                frame = self.denoise(frame)
             event = self.vad.feed(frame, self.stream_ms)
             self.stream_ms += FRAME_MS
+            if event is not None and event.kind != "speech_stopped":
+                await self._on_vad(event)  # first: a barge-in must not wait for the recogniser
             if event is not None and event.kind == "speech_started":
                 self.endpointer.start(b"".join(self.preroll))
                 for earlier in self.preroll:
@@ -46,8 +51,8 @@ class Listener:
                 await self.stt.push(frame)
             else:
                 self.preroll.append(frame)
-            if event is not None:
-                await self._on_vad(event)
+            if event is not None and event.kind == "speech_stopped":
+                await self._on_vad(event)  # after the last frame reached the recogniser
 
     async def _on_vad(self, event: VadEvent) -> None:
         match event.kind:

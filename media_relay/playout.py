@@ -1,12 +1,12 @@
 """Playout: the agent's audio to the caller in 20 ms frames, paced to a deadline clock, with marks.
 
 Audio comes in pieces, one per piece of text, and a piece's audio may arrive in parts while it
-already plays. After each run of frames a mark goes out; Twilio echoes it once the caller has heard
-everything before it. The deadline clock is also the far end's playback clock (frames go out `lead`
-ahead of it, and the far end plays them back to back), so at any moment the playout knows how far
-into a piece the caller is: marks confirm it, and the frames sent since the last mark refine it to
-the frame. How late marks come back against that clock estimates the network's delay, which is
-taken off.
+already plays. After each run of frames a mark goes out; the far end (Twilio, or a browser: see
+`wire`) echoes it once the caller has heard everything before it. The deadline clock is also the
+far end's playback clock (frames go out `lead` ahead of it, and the far end plays them back to
+back), so at any moment the playout knows how far into a piece the caller is: marks confirm it,
+and the frames sent since the last mark refine it to the frame. How late marks come back against
+that clock estimates the network's delay, which is taken off.
 
 A barge-in `pause()`s: the far end drops its buffer (`clear`), and the audio not yet played is
 held, to be `resume()`d from a chosen point of a piece or `drop()`ped. After a `clear` the far end
@@ -23,10 +23,10 @@ from typing import Protocol
 
 import numpy as np
 
-from media_relay import twilio_protocol as tp
 from media_relay.audio import codec
 from media_relay.ports import FRAME_BYTES_MULAW, FRAME_MS, FRAME_SAMPLES
 from media_relay.stats import RelayStats
+from media_relay.wire import TwilioWire, Wire
 
 Send = Callable[[str], Awaitable[None]]
 BYTES_PER_S = 8000  # mu-law at 8 kHz
@@ -87,10 +87,14 @@ class Piece:
 
 
 class Playout:
-    def __init__(self, send: Send, stream_sid: str, *, lead_ms: int = 100,
+    def __init__(self, send: Send | None, stream_sid: str = "", *, lead_ms: int = 100,
                  clock: Callable[[], float] = time.monotonic, stats: RelayStats | None = None,
-                 echo: EchoReference | None = None) -> None:
-        self.send, self.stream_sid, self.lead = send, stream_sid, lead_ms / 1000
+                 echo: EchoReference | None = None, wire: Wire | None = None) -> None:
+        # `wire` says how frames, marks and clears look on the socket; Twilio's format by default.
+        if wire is None:
+            assert send is not None, "a Playout needs a wire or a send function"
+            wire = TwilioWire(send, stream_sid)
+        self.wire, self.lead = wire, lead_ms / 1000
         self.clock, self.stats, self.echo = clock, stats, echo
         self.pieces: list[Piece] = []  # every piece not yet wholly heard, in order
         self.frames_sent = 0
@@ -165,7 +169,7 @@ class Playout:
             return
         self.held = True
         self._generation += 1
-        await self.send(tp.clear(self.stream_sid))
+        await self.wire.clear()
         if self.echo is not None:
             self.echo.reset()
         self.note_played()
@@ -267,10 +271,10 @@ class Playout:
             start = piece.sent
             if self.echo is not None and (index := start // FRAME_BYTES_MULAW) < len(piece.energies):
                 self.echo.played(self._deadline, piece.energies[index])
-            await self.send(tp.media(self.stream_sid, bytes(piece.audio[start:start + FRAME_BYTES_MULAW])))
+            await self.wire.media(bytes(piece.audio[start:start + FRAME_BYTES_MULAW]))
             piece.sent = start + FRAME_BYTES_MULAW
             self.frames_sent += 1
             self._deadline += FRAME_MS / 1000
         name = f"{piece.turn_id}:{piece.seq}:{piece.sent}"
         self._marks[name] = (piece, piece.sent, self._deadline)
-        await self.send(tp.mark(self.stream_sid, name))
+        await self.wire.mark(name)

@@ -1,4 +1,5 @@
-"""The relay process: accepts Twilio Media Streams sockets (signature-checked) and runs a session each.
+"""The relay process: accepts Twilio Media Streams sockets (signature-checked) and browsers' web-call
+sockets (token-checked), and runs a session each.
 
 `GET /health` answers for load balancers: 200, or 503 once the relay drains (no new calls; live calls
 finish). `python -m media_relay` drains on SIGTERM (see `lifecycle`).
@@ -17,14 +18,19 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from media_relay.analysis import PostCallAnalyst
+from media_relay.browser import gate
+from media_relay.browser.records import DynamoWebCalls, WebCallRecords
+from media_relay.browser.session import BrowserCallSession
 from media_relay.call_control import CarrierCallControl
 from media_relay.call_end import CallEndRecords
 from media_relay.config import RelaySettings
 from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine.plan import RelayLimits
+from media_relay.http_side import HttpSide
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.llm.factory import build_language_model
 from media_relay.providers import build_stt, build_tts
+from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
@@ -32,11 +38,15 @@ from switchboard.logging import logger
 from switchboard.net.client import guarded_async_client
 
 PATH = "/twilio"
+WEB_PATH = "/web"
 
 
 class Relay:
-    def __init__(self, deps: RelayDeps, public_url: str, auth_token: str) -> None:
+    def __init__(self, deps: RelayDeps, public_url: str, auth_token: str,
+                 web_calls: WebCallRecords | None = None) -> None:
         self.deps, self.public_url, self.auth_token = deps, public_url, auth_token
+        self.web_calls = web_calls
+        self.http_side: HttpSide | None = None
         self.active = 0
         self.server: Server | None = None
         self.draining = False
@@ -45,6 +55,14 @@ class Relay:
         self.on_calls_changed: Callable[[int], None] = lambda active: None
         self._lag_watch: asyncio.Task[None] | None = None
 
+    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == WEB_PATH and self.web_calls is not None:
+            if self.draining:
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining: no new calls\n")
+            return await gate.admit(self.web_calls, connection, request)
+        return self.check_request(connection, request)
+
     def check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == "/health":
@@ -52,7 +70,10 @@ class Relay:
                 return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "draining\n")
             return connection.respond(HTTPStatus.OK, "ok\n")
         if path == "/stats" and self._from_loopback(connection):
-            snapshot = json.dumps(self.deps.stats.snapshot(self.active)) + "\n"
+            model = self.deps.turn_model
+            turn_model = {"turnModel": {"decisions": model.decisions, "cpuSeconds": round(model.cpu_s, 3)}
+                          if model is not None else None}
+            snapshot = json.dumps({**self.deps.stats.snapshot(self.active), **turn_model}) + "\n"
             if request.path.endswith("?reset"):
                 self.deps.stats.reset()
             return connection.respond(HTTPStatus.OK, snapshot)
@@ -74,7 +95,11 @@ class Relay:
     async def handle(self, ws: ServerConnection) -> None:
         self._count(+1)
         try:
-            await CallSession(ws, self.deps).run()
+            grant = gate.grant_of(ws)
+            if grant is not None and self.web_calls is not None:
+                await BrowserCallSession(ws, self.deps, self.web_calls, grant).run()
+            else:
+                await CallSession(ws, self.deps).run()
         except Exception:
             logger.exception("call session failed")
         finally:
@@ -98,12 +123,16 @@ class Relay:
         return True
 
     async def start(self, host: str, port: int) -> Relay:
-        self.server = await serve(self.handle, host, port, process_request=self.check_request,
+        self.server = await serve(self.handle, host, port, process_request=self.process_request,
                                   max_size=2**20, ping_interval=None, compression=None)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
+        if self.http_side is not None:
+            await self.http_side.start()
         return self
 
     async def stop(self) -> None:
+        if self.http_side is not None:
+            await self.http_side.stop()
         if self._lag_watch is not None:
             self._lag_watch.cancel()
         if self.server is not None:
@@ -127,8 +156,13 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
     # Post-call analysis uses the hosted-mode model, built lazily like the calls' own.
     records.analyst = PostCallAnalyst(deps.llm_settings, deps.language_model)
     deps.turn_model = _turn_model(config)
+    deps.recordings = s3_recordings(container)
+    deps.spool_dir = config.spool_dir
     public = config.public_url or container.settings.relay_url
-    return Relay(deps, public, container.carrier.auth_token)
+    relay = Relay(deps, public, container.carrier.auth_token, DynamoWebCalls(container))
+    if config.http_port is not None:
+        relay.http_side = HttpSide(container, config.host, config.http_port)
+    return relay
 
 
 def _turn_model(config: RelaySettings) -> SmartTurn | None:

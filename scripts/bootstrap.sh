@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(flite sox espeak-ng)
+# chromium: the console's browser tests (Playwright drives Debian's build; it cannot download its own).
+APT_PACKAGES=(flite sox espeak-ng chromium)
 STAMP=.venv/.installed-$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)
 
 find_python312() {

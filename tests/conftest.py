@@ -77,8 +77,14 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
     dlq = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
     queue = sqs.create_queue(QueueName=f"q-{suffix}")["QueueUrl"]
     reconcile = sqs.create_queue(QueueName=f"rc-{suffix}")["QueueUrl"]
+    from switchboard.recordings import RecordingStore
+
+    bucket = f"rec-{suffix}"
+    RecordingStore(boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1"), bucket).ensure_bucket()
     return Settings(
         table_name=table_name,
+        recordings_bucket=bucket,
+        signing_key=f"test-signing-key-{suffix}",
         aws_endpoint_url=moto_endpoint,
         local_mode=True,
         delivery_queue_url=queue,

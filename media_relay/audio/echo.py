@@ -2,13 +2,15 @@
 
 A double-talk test on frame energies, in the spirit of Geigel's: the playout notes the energy of
 every frame it sends against the far end's playback clock, and each caller frame is compared with
-the loudest agent frame that can still be echoing (the last `window_s`). How loud the echo is on
-this line is learnt as it happens: the median of that ratio over the last two seconds of the agent
-talking is what the line sends back when the caller is quiet (echo, or just line noise), and a
-caller frame counts only if it is `margin_db` above it. On a clean line the median is line noise,
-so even a quiet caller passes; on a speakerphone (echo ~15 dB down) the echo stays under the bar
-while a caller talking over the agent clears it. A median is not moved by a caller who has spoken
-for less than half of those two seconds, which is longer than it takes to confirm an interruption.
+the loudest agent frame that can still be echoing (the last `window_s`). As long as the agent
+talks, that ratio is what the line sends back; for echo alone it never exceeds the line's echo
+return loss, so its 80th percentile over the last ten seconds of the agent talking is the echo
+level, learnt as the call goes. A caller frame counts only if it is `margin_db` above it. On a
+clean line the level is line noise, so even a quiet caller passes; on a speakerphone (echo ~15 dB
+down) the echo stays under the bar while a caller talking over the agent clears it. Callers are
+quiet most of the time the agent talks, frames while the VAD hears them talking are not learnt from,
+so they barely move that percentile; and a pause (an interruption being decided) starts the window
+afresh while keeping what was learnt.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from collections.abc import Callable
 import numpy as np
 
 WINDOW_S = 0.6  # echo arrives within this long of the audio that caused it (network and room)
-MARGIN_DB = 10.0
-HISTORY = 100  # frames (2 s) of ratios the line's echo level is taken from
-MIN_HISTORY = 5  # under 100 ms of the agent talking: not enough to judge; nothing is gated
+MARGIN_DB = 6.0
+HISTORY = 500  # frames (10 s) of ratios the echo level is taken from
+MIN_HISTORY = 50  # until a second of the agent talking is known, the last level (or the prior) holds
+PRIOR = 10 ** (-15 / 10)  # before anything is learnt: assume a speakerphone's ~15 dB
+PERCENTILE = 80
 
 
 class EchoGate:
@@ -31,7 +35,7 @@ class EchoGate:
         self.clock, self.window_s, self.margin = clock, window_s, 10 ** (margin_db / 10)
         self._played: deque[tuple[float, float]] = deque()  # (far-end time, energy) of frames sent
         self._ratios: deque[float] = deque(maxlen=HISTORY)  # caller energy / reference, agent audible
-        self._level = 0.0  # the line's echo level: median of the ratios
+        self.level = PRIOR  # the echo level: caller energy over reference while the caller is quiet
         self._count = 0
 
     def played(self, at: float, energy: float) -> None:
@@ -39,11 +43,10 @@ class EchoGate:
         self._played.append((at, energy))
 
     def reset(self) -> None:
-        """The far end dropped the agent's audio (a pause): nothing it still held can echo, and what
-        was heard meanwhile may be the caller talking over it, so it teaches nothing about the line."""
+        """The far end dropped the agent's audio (a pause): nothing it held can echo any more, and what
+        is heard meanwhile may be the caller talking, so the window starts afresh (the level stays)."""
         self._played.clear()
         self._ratios.clear()
-        self._level = 0.0
 
     def reference(self, now: float | None = None) -> float:
         """The loudest agent frame that can still be echoing now (0: the agent has been quiet)."""
@@ -53,21 +56,16 @@ class EchoGate:
             played.popleft()
         return max((e for t, e in played if t <= now), default=0.0)
 
-    @property
-    def level(self) -> float:
-        """The echo level learnt so far: caller energy over reference energy while the caller is quiet."""
-        return self._level
-
-    def is_echo(self, energy: float) -> bool:
-        """Could this caller frame be only the agent coming back? (Every frame also teaches the level.)"""
+    def is_echo(self, energy: float, *, learn: bool = True) -> bool:
+        """Could this caller frame be only the agent coming back? Frames also teach the level, unless
+        `learn` is off (the caller is known to be speaking: their voice is not the line's echo)."""
         ref = self.reference()
         if ref <= 0.0:
             return False
         ratio = energy / ref
-        self._ratios.append(ratio)
-        self._count += 1
-        if len(self._ratios) < MIN_HISTORY:
-            return False
-        if self._count % 5 == 0 or self._level == 0.0:
-            self._level = float(np.median(np.fromiter(self._ratios, dtype=np.float64)))
-        return ratio < self._level * self.margin
+        if learn:
+            self._ratios.append(ratio)
+            self._count += 1
+            if len(self._ratios) >= MIN_HISTORY and self._count % 10 == 0:
+                self.level = float(np.percentile(np.fromiter(self._ratios, dtype=np.float64), PERCENTILE))
+        return ratio < self.level * self.margin

@@ -32,7 +32,7 @@ PROGRESS_STEP_MS = 100
 
 
 class EchoCheck(Protocol):
-    def is_echo(self, energy: float) -> bool: ...
+    def is_echo(self, energy: float, *, learn: bool = True) -> bool: ...
 
 
 class FrameAnalyzer:
@@ -49,12 +49,13 @@ class FrameAnalyzer:
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
         return float(np.dot(samples, samples)) / max(1, samples.size)
 
-    def is_speech(self, frame: bytes) -> bool:
+    def is_speech(self, frame: bytes, *, caller_speaking: bool = False) -> bool:
         if not frame:
             return False
         energy = self.energy(frame)
         self._track_background(energy)
-        echo = self.echo is not None and self.echo.is_echo(energy)  # it learns from every frame
+        # The echo gate learns the line from every frame, except while the caller is known to talk.
+        echo = self.echo is not None and self.echo.is_echo(energy, learn=not caller_speaking)
         if echo or energy < ENERGY_FLOOR**2 or energy < self._background * BACKGROUND_MARGIN:
             return False
         # webrtcvad after the cheap energy tests: most frames of a call are quiet.
@@ -89,7 +90,7 @@ class VadController:
 
     def feed(self, frame: bytes, at_ms: int) -> VadEvent | None:
         """Classify one frame at stream time `at_ms`; return an event when something changed."""
-        if self.analyzer.is_speech(frame):
+        if self.analyzer.is_speech(frame, caller_speaking=self.speaking):
             return self._voiced(at_ms)
         self._silent_run += FRAME_MS
         if self._silent_run >= 60:  # a short gap resets the onset count (coughs, clicks)

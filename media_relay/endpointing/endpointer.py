@@ -26,6 +26,7 @@ class Endpointer:
         self.audio = bytearray()
         self.partial = ""
         self.generation = 0  # bumped whenever the caller's voice comes back or the utterance ends
+        self.deciding = False  # one model decision at a time per call (a TV can pause every second)
 
     def start(self, preroll: bytes) -> None:
         self.audio = bytearray(preroll)
@@ -52,7 +53,11 @@ class Endpointer:
             await asyncio.sleep(ACCURATE_EXTRA_S)
             if generation != self.generation or unfinished(self.partial, self.plan.language):
                 return False
-        if self.model is None:
+        if self.model is None or self.deciding:
             return False
-        score = await self.model.decide(bytes(self.audio[-MAX_AUDIO:]))
+        self.deciding = True
+        try:
+            score = await self.model.decide(bytes(self.audio[-MAX_AUDIO:]))
+        finally:
+            self.deciding = False
         return score is not None and score >= self.model.threshold and generation == self.generation

@@ -1,6 +1,7 @@
 """What the words so far say about whether the caller has finished (English; other languages: nothing).
 
-A turn that stops on "and", "the", "to" or in the middle of reading a number out is not over,
+A turn that stops on "and", "the", "to" or while reading a number out (its last words digits, or
+what a recogniser makes of them: "too", "won") is not over,
 whatever the voice does: people pause to look up the next digits or the rest of an address. Only
 when the words do not settle it is the turn model asked.
 """
@@ -19,6 +20,8 @@ NUMBER_WORDS = frozenset({
     "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
     "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "double",
     "triple", "dash", "point",
+    # what a recogniser makes of digits said one by one
+    "too", "won", "ate", "tree", "free", "fore", "sicks", "niner",
 })
 _WORD = re.compile(r"[a-z']+|\d+")
 
@@ -30,5 +33,7 @@ def unfinished(partial: str, language: str) -> bool:
     words = _WORD.findall(partial.lower())
     if not words:
         return False
-    last = words[-1]
-    return last in UNFINISHED_ENDINGS or last in NUMBER_WORDS or last.isdigit()
+    if words[-1] in UNFINISHED_ENDINGS:
+        return True
+    # Reading a number out: the last words are digits (people pause between groups of them).
+    return any(w in NUMBER_WORDS or w.isdigit() for w in words[-2:])

@@ -41,13 +41,19 @@ class Cues:
         self.audio: dict[str, bytes] = {}
         self.last_at = -math.inf
         self.played = 0
+        self.preparing = False
 
     @property
     def enabled(self) -> bool:
         return bool(self.lines)
 
+    def wanted_soon(self, voiced_ms: int) -> bool:
+        """Halfway to the first cue's due time, and nothing synthesised yet (most calls never need one)."""
+        return self.enabled and not self.preparing and voiced_ms >= self.after_ms // 2
+
     async def prepare(self) -> None:
-        """Synthesise the cues once, at the start of the call, so one plays at once when it is due."""
+        """Synthesise the cues once per call (engines cache them across calls), before one is due."""
+        self.preparing = True
         for line in self.lines:
             try:
                 audio = b"".join([pcm async for pcm in self.tts.synthesize(

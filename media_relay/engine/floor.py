@@ -19,6 +19,7 @@ class Floor:
         self.plan, self.playout, self.policy = plan, playout, policy
         self.overlap: Overlap | None = None
         self.absorbing: ActiveTurn | None = None  # its caller utterance was a backchannel over this turn
+        self._absorbed = Overlap()  # the evidence it was judged on
         self.voiced_ms = 0  # of the caller's current utterance
 
     def audible(self, turn: ActiveTurn | None) -> bool:
@@ -67,14 +68,22 @@ class Floor:
 
     def settled(self, turn: ActiveTurn, verdict: Verdict) -> None:
         """The verdict is in: a resumed turn remembers to absorb the utterance's final transcript."""
+        if verdict is Verdict.RESUME and self.overlap is not None:
+            self.absorbing, self._absorbed = turn, self.overlap
         self.overlap = None
-        if verdict is Verdict.RESUME:
-            self.absorbing = turn
 
     def absorbs(self, text: str) -> ActiveTurn | None:
-        """Is this final transcript the backchannel the agent talked through? Returns the turn it was over."""
+        """Is this final transcript the backchannel the agent talked through? Returns the turn it was over.
+
+        The final transcript is judged on the same evidence rules as the partials were, so a short
+        sound the recogniser turned into some word ("uh-huh" heard as "ahead") stays absorbed.
+        """
         turn, self.absorbing = self.absorbing, None
-        if turn is not None and is_backchannel(text, greeting=turn.kind is TurnKind.GREETING):
+        if turn is None:
+            return None
+        final = Overlap(self._absorbed.greeting, max(self._absorbed.voiced_ms, self.voiced_ms), words_of(text))
+        if is_backchannel(text, greeting=final.greeting) or \
+                self.policy.judge(self.plan, final, ended=True) is not Verdict.CONFIRM:
             return turn
         return None
 
@@ -82,4 +91,5 @@ class Floor:
         self.voiced_ms = 0
 
     def caller_stopped(self) -> None:
+        self._absorbed.voiced_ms = max(self._absorbed.voiced_ms, self.voiced_ms) if self.absorbing else 0
         self.voiced_ms = 0

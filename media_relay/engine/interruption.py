@@ -7,12 +7,13 @@ Evidence is words (STT partials and finals) and voiced time. With `interruptionS
 - s = 1: the first sound interrupts;
 - otherwise an interruption is confirmed by
   - a word that asks for the floor ("wait", "stop", "sorry", ...) once `min_ms(s)` is voiced, or
-    any words that are not a backchannel once `word_ms(s)` is voiced, or
+    a content word (not a backchannel, not "and", "the", "I'm", ...) once `word_ms(s)` is voiced, or
   - speech longer than any backchannel: `long_ms(s)` of voicing.
 
-At the default 0.8: pause after 160 ms, confirm on a floor word from 250 ms, on other words from
-500 ms, on length at 900 ms. A sound that ends (or pauses) before any of that - "uh-huh", a cough,
-a door - lets the agent resume the sentence it was saying; its words never become a turn.
+At the default 0.8: pause after 160 ms, confirm on a floor word from 250 ms, on a content word from
+500 ms, on length at 1,200 ms. A sound that ends (or pauses) before any of that - "uh-huh", a long
+"mm-hmm", a cough, a door - lets the agent resume the sentence it was saying; its words never
+become a turn. Content words matter because a recogniser hears a hum as "I'm a" or "but oh".
 """
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ BACKCHANNEL_WORDS = frozenset({
 })
 # Words that ask for the floor even when short.
 FLOOR_WORDS = frozenset({
-    "wait", "stop", "sorry", "hold", "hang", "excuse", "actually", "pardon", "what", "no", "nope", "but",
+    "wait", "stop", "sorry", "hold", "hang", "excuse", "actually", "pardon", "what", "no", "nope",
     "hello", "hey", "listen", "question", "repeat",
+})
+# Words that carry no request of their own (and what a recogniser makes of a hum or a sigh).
+FUNCTION_WORDS = frozenset({
+    "i'm", "im", "i'd", "id", "i've", "and", "but", "so", "to", "too", "of", "in", "on", "at", "is", "are", "was",
+    "be", "been", "do", "you", "he", "she", "we", "they", "me", "my", "your", "that", "this", "there", "here",
+    "just", "well", "an", "or", "if", "for", "with", "er", "ha", "hey", "man", "made",
 })
 # During the greeting a caller's "hello?" or "yes?" only acknowledges it.
 GREETING_ACKS = frozenset({"hello", "hi", "hey", "yes", "yeah", "speaking"})
@@ -80,7 +87,7 @@ class InterruptionPolicy:
         floor_words = FLOOR_WORDS - GREETING_ACKS if overlap.greeting else FLOOR_WORDS
         if voiced >= min_ms(s) and any(w in floor_words for w in words):
             return Verdict.CONFIRM
-        if voiced >= word_ms(s) and any(w not in allowed for w in words):
+        if voiced >= word_ms(s) and any(w not in allowed and w not in FUNCTION_WORDS for w in words):
             return Verdict.CONFIRM
         if voiced >= long_ms(s):
             return Verdict.CONFIRM
@@ -96,4 +103,4 @@ def word_ms(s: float) -> int:
 
 
 def long_ms(s: float) -> int:
-    return round(500 + 2000 * (1 - s))
+    return round(500 + 3500 * (1 - s))

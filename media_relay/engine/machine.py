@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from enum import Enum
 from typing import Any
 
 from media_relay.engine import events as ev
 from media_relay.engine.actions import CallActions, CallRecordsPort, CarrierPort
+from media_relay.engine.caller_events import CallerEvents, CallPhase
 from media_relay.engine.clock import Clock
 from media_relay.engine.cues import Cues
 from media_relay.engine.floor import Floor
-from media_relay.engine.interruption import InterruptionPolicy, Verdict
+from media_relay.engine.interruption import InterruptionPolicy
 from media_relay.engine.outcome import Action, TurnEnd, TurnKind, TurnOutcome
 from media_relay.engine.plan import CallPlan
 from media_relay.engine.speaker import Speaker
@@ -46,14 +46,7 @@ from switchboard.ids import new_id
 from switchboard.logging import logger
 
 
-class CallPhase(Enum):
-    STARTING = "starting"
-    TALKING = "talking"
-    ENDING = "ending"
-    ENDED = "ended"
-
-
-class CallEngine:
+class CallEngine(CallerEvents):
     def __init__(self, plan: CallPlan, *, playout: Playout, speaker: Speaker, responder: Responder,
                  records: CallRecordsPort, carrier: CarrierPort, clock: Clock,
                  spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
@@ -101,6 +94,8 @@ class CallEngine:
                 await self._on_speech_started(resumed=True)
             case ev.SpeechProgress():
                 self._apply(self.floor.progress(event.voiced_ms))
+                if self.cues.wanted_soon(event.voiced_ms):  # synthesised once, before the first one is due
+                    self._spawn_guarded(self.cues.prepare())
             case ev.SpeechPaused() | ev.SpeechEnded():
                 await self._on_speech_quiet(event)
             case ev.TranscriptFinal():
@@ -124,8 +119,6 @@ class CallEngine:
 
     def _start(self) -> None:
         self._activity()
-        if self.cues.enabled:
-            self._spawn_guarded(self.cues.prepare())
         self.timers.arm(ev.Timer.MAX_DURATION, self.plan.limits.max_duration_s)
         self.timers.arm(ev.Timer.SILENCE, self.plan.max_silence_ms / 1000)
         if self.plan.voicemail:
@@ -146,107 +139,6 @@ class CallEngine:
         self.awaiting_first_words = False
         self.timers.disarm(ev.Timer.FIRST_WORDS)
         self._begin(ActiveTurn(new_id("tr"), TurnKind.GREETING, caller=caller, text=self.plan.greeting))
-
-    # -- the caller ------------------------------------------------------------------------------------
-    async def _on_speech_started(self, resumed: bool = False) -> None:
-        if not resumed:
-            self.caller_speaking = True
-            self.floor.caller_started()
-        self._activity()
-        await self._quiet_cue()
-        if self.phase is CallPhase.TALKING:
-            self._apply(await self.floor.onset(self.turn))
-
-    async def _on_speech_quiet(self, event: ev.SpeechPaused | ev.SpeechEnded) -> None:
-        voiced = self.floor.voiced_ms
-        if isinstance(event, ev.SpeechEnded):
-            self.caller_speaking = False
-            self.floor.caller_stopped()
-            self._speech_end = event
-            self.timers.disarm(ev.Timer.CUE)
-        elif self.turn is None and self.phase is CallPhase.TALKING and self.cues.due(voiced, self.clock.now()):
-            self.timers.arm(ev.Timer.CUE, self.cues.gap_s)  # a gap in a long turn: "uh-huh", if it lasts
-        self._activity()
-        self._apply(self.floor.quiet())
-
-    async def _quiet_cue(self) -> None:
-        """The caller speaks again: no cue now, and one already playing stops at once."""
-        self.timers.disarm(ev.Timer.CUE)
-        if self.cues.playing():
-            await self.playout.stop()
-
-    def _apply(self, verdict: Verdict | None) -> None:
-        """Act on the floor's verdict about the sound over the agent."""
-        turn = self.turn
-        if verdict is None or verdict is Verdict.WAIT or turn is None or turn.state is not TurnState.PAUSED:
-            return
-        self.floor.settled(turn, verdict)
-        if verdict is Verdict.CONFIRM:
-            self._interrupt(turn)
-        else:
-            self._resume(turn)
-
-    def _interrupt(self, turn: ActiveTurn) -> None:
-        """The caller has the floor: the rest of the reply is dropped and its stream closed."""
-        self.barge_ins += 1
-        self.playout.drop()
-        logger.info("barge-in", extra={"callId": self.plan.call_id, "turnId": turn.id})
-        self._end_turn(turn, TurnEnd.INTERRUPTED)
-
-    def _resume(self, turn: ActiveTurn) -> None:
-        """Not an interruption: play on, repeating the piece (a sentence or clause) that was cut."""
-        turn.state = TurnState.SPEAKING
-        turn.resumes += 1
-        held = self.playout.pieces
-        self.playout.resume(held[0] if held else None, 0)
-        if self._heard_all(turn):
-            self._end_turn(turn, TurnEnd.COMPLETED)
-
-    async def _on_audio_queued(self, turn_id: str) -> None:
-        turn = self.turn
-        if turn is None or turn.id != turn_id or turn.state is not TurnState.PREPARING:
-            return
-        turn.state = TurnState.SPEAKING
-        if self.caller_speaking and self.phase is CallPhase.TALKING:  # both started at once: the agent yields
-            self._apply(await self.floor.overlapping_start(turn))
-
-    async def _on_transcript(self, event: ev.TranscriptFinal) -> None:
-        text = event.transcript.text
-        over = self.floor.absorbing
-        if over is not None and self.floor.absorbs(text) is over:
-            over.backchannels += (text,)  # noted on the turn it was said over; never a turn of its own
-            return
-        if over is not None and over is self.turn and self.floor.audible(over):
-            await self.playout.pause()  # the agent played on, but that was more than a backchannel
-            self._interrupt(over)
-        if not text.strip():
-            logger.info("utterance with no recognised words", extra={"callId": self.plan.call_id})
-            if self.awaiting_first_words and self.phase is CallPhase.TALKING:
-                self._greet(None)
-            return
-        if self.phase is not CallPhase.TALKING:
-            return
-        end = self._speech_end
-        caller = CallerInput(event.transcript, end.ended_at if end else None, end.decided_at if end else None,
-                             event.at)
-        self._speech_end = None
-        if self.awaiting_first_words:
-            self._greet(caller)  # their "Hello?" is the greeting's cue, not a question for the responder
-        elif self.turn is None:
-            self._answer(caller)
-        else:
-            self.waiting.append(caller)
-
-    def _on_digit(self, event: ev.DigitPressed) -> None:
-        self.digits += event.digit
-        self.last_digit_at = event.at
-        self._activity()
-        self.timers.arm(ev.Timer.DIGITS_IDLE, self.plan.limits.digits_idle_ms / 1000)
-
-    def _digits_turn_due(self) -> bool:
-        idle = self.clock.now() - self.last_digit_at >= self.plan.limits.digits_idle_ms / 1000 - 1e-6
-        return (bool(self.digits) and idle and not self.caller_speaking and self.turn is None and not self.waiting
-                and self.phase is CallPhase.TALKING)
 
     # -- turns -----------------------------------------------------------------------------------------
     def _answer(self, caller: CallerInput) -> None:
@@ -299,6 +191,7 @@ class CallEngine:
         if self.turn is not turn:
             return
         self.turn = None
+        self.floor.overlap = None  # a sound being judged over this turn has nothing left to interrupt
         self.timers.disarm(ev.Timer.MARKS_OVERDUE)
         if turn.task is not None and not turn.task.done() and how is not TurnEnd.COMPLETED:
             turn.task.cancel()  # closes the reply stream (webhook request, model generation) and its TTS

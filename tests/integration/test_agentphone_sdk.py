@@ -69,6 +69,12 @@ def test_agents_numbers_webhooks_calls_and_usage_through_the_sdk(sdk: AgentPhone
     assert ended["status"] in ("canceled", "completed")
     hosted = sdk.calls.make(agent_id=agent.id, to_number="+14155550124", system_prompt="Book a cleaning.")
     assert hosted.id != call.id
+    web = sdk.calls.create_web_call(agent.id, metadata={"page": "home"}, variables={"name": "Ada"})
+    assert web["callId"].startswith("call_") and web["accessToken"] in web["websocketUrl"]
+    assert [e["event"] for e in sdk.calls.stream_transcript(call.id)] == ["connected", "ended"]
+    with pytest.raises(NotFoundError) as unrecorded:  # never answered: nothing was recorded
+        sdk.calls.get_recording(call.id)
+    assert "no recording" in unrecorded.value.message
 
     usage = sdk.usage.get()
     assert usage.numbers.used == 2

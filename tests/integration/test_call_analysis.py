@@ -54,7 +54,8 @@ async def relay(container: Container, model_server: FakeOpenAI) -> AsyncIterator
 async def call_and_wait(api: httpx.Client, api_url: str, settings: Any, log: EventLog) -> dict[str, Any]:
     api.post("/v1/webhooks", json={"url": log.url})
     _, number = agent_with_number(api, beginMessage="Acme support.", description="Tells callers about orders.")
-    await dial(api_url, settings, number, CallerScript(lines=[Line("order", await speech("Where is my order?"))]))
+    await dial(api_url, settings, number, CallerScript(lines=[Line("order", await speech("Where is my order?"))]),
+               greeting_timeout_s=5.0)
     await asyncio.to_thread(log.wait_for, lambda got: bool(got.of("agent.call_ended")))
     (event,) = log.of("agent.call_ended")
     return event["data"]

@@ -67,7 +67,7 @@ async def test_first_sentence_is_heard_while_the_model_is_still_generating(
     model_server.push(Script(text=answer, ttft=0.2, delay=0.12))
     number = hosted_agent_number(api, beginMessage="Acme front desk, how can I help?")
     script = CallerScript(lines=[Line("When do you open?", await speech("When do you open?"))])
-    result = await dial(api_url, settings, number, script)
+    result = await dial(api_url, settings, number, script, greeting_timeout_s=5.0)
     stream = model_server.streams[0]
     assert stream.finished_at is not None
     assert first_heard(result, result.line_times[0][2]) < stream.finished_at  # heard before generation ended

@@ -62,6 +62,16 @@ def test_every_route_answers_in_the_published_shapes(api: httpx.Client, containe
     assert_conforms(ok(api.get(f"/v1/agents/{agent['id']}/calls")), "CallListResponse")
     assert_conforms(ok(api.get(f"/v1/numbers/{number['id']}/calls")), "CallListResponse")
     assert_conforms(ok(api.post(f"/v1/calls/{call['id']}/end")), "CallSummary")
+    # Web calls, the transcript stream and recordings (their published response types are `unknown`):
+    web = ok(api.post("/v1/calls/web", json={"agentId": agent["id"], "metadata": {"k": "v"},
+                                             "variables": {"name": "Ada"}}), 201)
+    assert web["id"] == web["callId"] and web["websocketUrl"].endswith(web["accessToken"])
+    assert_conforms(ok(api.get(f"/v1/calls/{web['id']}")), "CallSummary")
+    stream = api.get(f"/v1/calls/{call['id']}/transcript/stream")
+    assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+    assert stream.text.startswith("event: connected\n") and "event: ended\n" in stream.text
+    missing = api.get(f"/v1/calls/{call['id']}/recording")
+    assert missing.status_code == 404 and "recording" in missing.json()["detail"]
 
     numbered = container.numbers.get(project.project_id, number["id"])
     message, conv = container.conversations.record_message(

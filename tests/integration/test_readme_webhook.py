@@ -44,7 +44,7 @@ async def test_the_readme_webhook_survives_a_whole_call(api: httpx.Client, api_u
             _, number = agent_with_number(api, beginMessage="Hello, this is support.")
             script = CallerScript(lines=[Line("package", await speech("Where is my package?")),
                                          Line("thanks", await speech("Thank you very much."))])
-            await dial(api_url, settings, number, script)
+            await dial(api_url, settings, number, script, greeting_timeout_s=5.0)  # it greets: let it
             call_id = only_call(api)["id"]
 
             def delivered() -> list[dict[str, Any]]:

@@ -54,3 +54,22 @@ def words_played(sentences: list[str], voice: str, played_ms: float) -> int:
                 count += 1
         offset += frames * 20
     return count
+
+
+def spliced(text: str, voice: str, after_words: list[int], pauses_s: list[float]) -> bytes:
+    """`text` said by flite in one breath (8 kHz PCM), with silences spliced in after the given words:
+    the continuing prosody of a person who pauses mid-sentence (reading a number out, thinking)."""
+    from media_relay.audio.resample import downsample
+    from media_relay.speech.alignment import SphinxAligner
+
+    pcm, rate = flite(text, voice)
+    pcm = downsample(pcm, rate // 8000) if rate > 8000 else pcm
+    spans = SphinxAligner().align(text, pcm)
+    if spans is None:
+        raise ValueError(f"could not align {text!r}")
+    pieces, start = [], 0
+    for index, pause in zip(after_words, pauses_s, strict=True):
+        cut = (spans[index - 1].end_ms + spans[index].start_ms) // 2 * 16  # bytes of 8 kHz PCM
+        pieces += [pcm[start:cut], bytes(int(pause * 8000) * 2)]
+        start = cut
+    return b"".join([*pieces, pcm[start:]])

@@ -30,6 +30,11 @@ class VoiceWebhook:
     replies: list[Reply]
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     last_line_sent_at: list[float] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)  # monotonic, when each request arrived
+
+    @property
+    def first_request_at(self) -> float | None:
+        return self.request_times[0] if self.request_times else None
 
 
 @contextmanager
@@ -43,6 +48,7 @@ def voice_webhook(replies: list[Reply]) -> Iterator[VoiceWebhook]:
         body = await request.body()
         index = len(hook.requests)
         hook.requests.append((dict(request.headers), body))
+        hook.request_times.append(time.monotonic())
         reply = hook.replies[index] if index < len(hook.replies) else Reply(single={"text": "Okay."})
         if reply.stall_s:
             await asyncio.sleep(reply.stall_s)

@@ -367,7 +367,7 @@ async def test_more_than_a_backchannel_in_the_final_transcript_takes_the_floor_a
         await call.say("When are you open?")
         await call.advance(0.5)
         # Judged a backchannel at its pause, but the final transcript says more: the agent yields and answers it.
-        await call.say("okay", speech_s=0.3, final="okay so what about sunday")
+        await call.say("okay", speech_s=0.6, final="okay so what about sunday")
         assert call.engine.barge_ins == 1 and responder.requests[-1].transcript.text == "okay so what about sunday"
 
 

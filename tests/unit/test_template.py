@@ -134,9 +134,12 @@ def test_relay_is_reachable_only_through_https_on_the_load_balancer() -> None:
     public = RESOURCES["RelayLoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
     assert [(r["FromPort"], r["ToPort"], r["CidrIp"]) for r in public] == [(443, 443, "0.0.0.0/0")]
     private = RESOURCES["RelayTaskSecurityGroup"]["Properties"]["SecurityGroupIngress"]
-    assert len(private) == 1 and "CidrIp" not in private[0]
-    assert private[0]["SourceSecurityGroupId"] == {"GetAtt": "RelayLoadBalancerSecurityGroup.GroupId"}
-    assert private[0]["FromPort"] == private[0]["ToPort"] == CONTAINER["PortMappings"][0]["ContainerPort"]
+    # The two container ports (sockets; transcript streams), each only from the load balancer.
+    assert [(r["FromPort"], r["ToPort"]) for r in private] == [(m["ContainerPort"],) * 2
+                                                               for m in CONTAINER["PortMappings"]]
+    for rule in private:
+        assert "CidrIp" not in rule
+        assert rule["SourceSecurityGroupId"] == {"GetAtt": "RelayLoadBalancerSecurityGroup.GroupId"}
 
 
 def test_relay_scales_on_the_active_calls_metric_it_publishes() -> None:
@@ -176,7 +179,8 @@ def test_relay_gets_twilio_credentials_from_the_secret_not_the_template() -> Non
     assert not [name for name in RELAY_ENV if "TOKEN" in name or "SECRET" in name]
     execution = RESOURCES["RelayExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     assert execution == [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                          "Resource": {"Ref": "TwilioSecret"}}]
+                          "Resource": [{"Ref": "TwilioSecret"}, {"Ref": "SigningSecret"}]}]
+    assert secrets["SWITCHBOARD_SIGNING_KEY"] == {"Ref": "SigningSecret"}
     assert RESOURCES["RelayLogGroup"]["Properties"]["RetentionInDays"] > 0
     assert CONTAINER["LogConfiguration"]["LogDriver"] == "awslogs"
 
@@ -288,3 +292,24 @@ def test_the_api_may_manage_only_its_own_sip_trunk_secrets() -> None:
 def test_the_whatsapp_routes_reach_the_api_to_be_answered_501() -> None:
     paths = {e["Properties"]["Path"] for e in FUNCTIONS["ApiFunction"]["Events"].values()}
     assert "/integrations/{proxy+}" in paths and "/v1/{proxy+}" in paths
+
+
+def test_recordings_are_private_encrypted_and_expire_and_streams_reach_the_relays_http_side() -> None:
+    bucket = RESOURCES["RecordingsBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == {"Ref": "RecordingRetentionDays"} and rule["Prefix"] == "recordings/"
+    from switchboard.recordings import recording_key
+
+    assert recording_key("proj_1", "call_1").startswith(rule["Prefix"])
+    api_env = RESOURCES["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert "SWITCHBOARD_TRANSCRIPT_STREAM_URL" in api_env
+    assert int(api_env["SWITCHBOARD_RECORDING_INLINE_MAX_BYTES"]) * 4 / 3 < 6_000_000  # Lambda's response, base64
+    stream_rule = RESOURCES["RelayStreamListenerRule"]["Properties"]
+    assert stream_rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/v1/calls/*/transcript/stream"]
+    group = RESOURCES["RelayStreamTargetGroup"]["Properties"]
+    assert str(group["Port"]) == RELAY_ENV["SWITCHBOARD_RELAY_HTTP_PORT"]
+    sockets = RESOURCES["RelayListenerRule"]["Properties"]["Conditions"][0]["PathPatternConfig"]["Values"]
+    assert sockets == ["/twilio", "/web"]

@@ -77,6 +77,12 @@ class Container:
         return CallRepo(self.table, self.clock)
 
     @cached_property
+    def web_tokens(self) -> Any:
+        from switchboard.store.web_tokens import WebTokenRepo
+
+        return WebTokenRepo(self.table)
+
+    @cached_property
     def usage(self) -> Any:
         from switchboard.store.usage import UsageRepo
 
@@ -166,6 +172,23 @@ class Container:
         from switchboard.store.scoped import ScopedItems
 
         return ScopedItems(self.table, self.clock, kind="feedback", prefix="FEEDBACK#", noun="feedback entry")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The key of signed links: from Secrets Manager when a secret is configured, else from settings."""
+        if self.settings.signing_secret_arn:
+            return str(self.aws_client("secretsmanager").get_secret_value(
+                SecretId=self.settings.signing_secret_arn)["SecretString"])
+        return self.settings.signing_key
+
+    @cached_property
+    def recordings(self) -> Any:
+        """Call recordings in S3; None when the deployment has no bucket (nothing is recorded)."""
+        from switchboard.recordings import RecordingStore
+
+        if not self.settings.recordings_bucket:
+            return None
+        return RecordingStore(self.aws_client("s3"), self.settings.recordings_bucket)
 
     @cached_property
     def webhook_sender(self) -> Any:

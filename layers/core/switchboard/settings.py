@@ -75,6 +75,32 @@ class Settings(BaseSettings):
     # request after 30 s. None (local mode's uvicorn): no cap.
     long_poll_max_seconds: float | None = Field(default=None, gt=0)
     long_poll_interval_seconds: float = Field(default=0.5, gt=0)
+    # Web calls: the relay's public WebSocket URL for browsers (default: the relay URL with /web for
+    # /twilio), and how long a web call's single-use access token may wait to be used.
+    web_call_url: str | None = None
+    web_call_token_seconds: int = Field(default=60, ge=5, le=3600)
+    # Signed, expiring links (recordings, the relay's transcript streams) are HMACs with this key;
+    # in AWS it is a Secrets Manager secret (`signing_secret_arn`) the stack generates.
+    signing_key: str = ""
+    signing_secret_arn: str | None = None
+    # Live transcript streams: where the front cannot stream (API Gateway), the API redirects a live
+    # call's stream to this public https base (the relay's HTTP side), with a signed token in the URL.
+    transcript_stream_url: str | None = None
+    transcript_poll_seconds: float = Field(default=0.3, gt=0, le=1)
+    transcript_keepalive_seconds: float = Field(default=15, gt=0)
+    # Recordings: the S3 bucket (unset: nothing is recorded), how long a signed or presigned link lives,
+    # and the largest recording the API answers inline (larger: a redirect to a presigned URL; unset: all).
+    recordings_bucket: str | None = None
+    recording_link_seconds: int = Field(default=300, ge=10, le=86400)
+    recording_inline_max_bytes: int | None = Field(default=None, ge=0)
+
+    @property
+    def browser_relay_url(self) -> str:
+        """Where browsers open a web call's WebSocket."""
+        if self.web_call_url:
+            return self.web_call_url
+        base = self.relay_url.removesuffix("/twilio")
+        return f"{base}/web"
 
     @property
     def plan(self) -> PlanLimits:

@@ -41,6 +41,14 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
         # AgentPhone's MCP tools over Streamable HTTP (an ASGI endpoint, so no trailing-slash redirect).
         app.add_route("/mcp", McpEndpoint(lambda: app.state.container), methods=["GET", "POST", "DELETE"],
                       include_in_schema=False)
+        from fastapi.responses import RedirectResponse
+        from fastapi.staticfiles import StaticFiles
+
+        from switchboard.console import STATIC
+
+        # The web console: static files, no build step (it calls the same /v1 API with the user's key).
+        app.add_route("/console", lambda request: RedirectResponse("/console/"), include_in_schema=False)
+        app.mount("/console/", StaticFiles(directory=STATIC, html=True), name="console")
     if telephony:
         from switchboard.telephony.routes import router as telephony_router
 

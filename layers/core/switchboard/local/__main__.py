@@ -34,6 +34,8 @@ def _configure_environment(ports: LocalPorts, identity: dict[str, Any]) -> None:
         "SWITCHBOARD_RELAY_PUBLIC_URL": f"ws://{HOST}:{ports.relay}/twilio",
         "SWITCHBOARD_RELAY_HOST": HOST,
         "SWITCHBOARD_RELAY_PORT": str(ports.relay),
+        "SWITCHBOARD_RELAY_HTTP_PORT": str(ports.relay_http),
+        "SWITCHBOARD_SIGNING_KEY": identity["signingKey"],
         "SWITCHBOARD_CARRIER": "local",
         "SWITCHBOARD_TWILIO_API_BASE": f"http://{HOST}:{ports.carrier}",
         "SWITCHBOARD_TWILIO_ACCOUNT_SID": identity["twilioAccountSid"],
@@ -58,7 +60,9 @@ def _identity(container: Any, identity: dict[str, Any]) -> dict[str, Any]:
     if identity["projectId"] and identity["apiKey"]:
         container.projects.create("local", project_id=identity["projectId"], api_key=identity["apiKey"])
         return identity
+    print("switchboard: first start: creating the local project and its API key ...", file=sys.stderr, flush=True)
     created = container.projects.create("local")
+    print(f"switchboard: project {created.project_id} ready.", file=sys.stderr, flush=True)
     return {**identity, "projectId": created.project_id, "apiKey": created.api_key}
 
 
@@ -100,12 +104,14 @@ def main() -> int:
     config_path = state_dir() / "local.json"
     identity = load_identity(config_path)
     _configure_environment(ports, identity)
+    print("switchboard: starting the AWS emulator ...", file=sys.stderr, flush=True)
     emulator = _start_emulator(ports)
     try:
         from switchboard.container import get_container
         from switchboard.local.provision import ACCOUNT, provision
 
         container = get_container()
+        print("switchboard: creating the table, queues, bus and recordings bucket ...", file=sys.stderr, flush=True)
         resources = provision(container.aws_client)
         os.environ.update({
             "SWITCHBOARD_TABLE_NAME": resources.table_name,
@@ -113,6 +119,7 @@ def main() -> int:
             "SWITCHBOARD_DELIVERY_DLQ_URL": resources.dlq_url,
             "SWITCHBOARD_RECONCILE_QUEUE_URL": resources.reconcile_queue_url,
             "SWITCHBOARD_EVENT_BUS_NAME": resources.event_bus_name,
+            "SWITCHBOARD_RECORDINGS_BUCKET": resources.recordings_bucket,
             # Scheduled calls: schedules name the outbound function and a role as in AWS; the local
             # timer (local/outbound.py) fires them into the same handler.
             "SWITCHBOARD_SCHEDULE_GROUP_NAME": resources.schedule_group_name,
@@ -139,6 +146,10 @@ def main() -> int:
             "awsEndpointUrl": os.environ["SWITCHBOARD_AWS_ENDPOINT_URL"],
             "awsRegion": os.environ["AWS_REGION"],
             "eventBusName": resources.event_bus_name,
+            "webCallUrl": f"ws://{HOST}:{ports.relay}/web",
+            "consoleUrl": f"http://{HOST}:{ports.api}/console/",
+            "recordingsBucket": resources.recordings_bucket,
+            "signingKey": identity["signingKey"],
         }
         write_config(config_path, config)
         _banner(config, config_path)
@@ -157,6 +168,7 @@ def _banner(config: dict[str, Any], path: Any) -> None:
 Switchboard is running locally (Ctrl-C to stop).
 
   API        {config['apiUrl']}   (docs: {config['apiUrl']}/docs)
+  Console    {config['consoleUrl']}   (sign in with the API key; talk to an agent in the browser)
   API key    {config['apiKey']}
   Project    {config['projectId']}
   Relay      {config['relayUrl']}

@@ -25,6 +25,7 @@ class LocalPorts:
     aws: int
     carrier: int
     relay: int
+    relay_http: int
 
     @classmethod
     def from_env(cls) -> LocalPorts:
@@ -33,6 +34,7 @@ class LocalPorts:
             aws=_port("SWITCHBOARD_AWS_PORT", 4566),
             carrier=_port("SWITCHBOARD_CARRIER_PORT", 8090),
             relay=_port("SWITCHBOARD_RELAY_PORT", 8765),
+            relay_http=_port("SWITCHBOARD_RELAY_HTTP_PORT", 8766),
         )
 
 
@@ -51,6 +53,7 @@ def load_identity(path: Path) -> dict[str, Any]:
         "apiKey": saved.get("apiKey"),
         "twilioAccountSid": saved.get("twilioAccountSid") or "AC" + secrets.token_hex(16),
         "twilioAuthToken": saved.get("twilioAuthToken") or secrets.token_hex(16),
+        "signingKey": saved.get("signingKey") or secrets.token_urlsafe(32),
     }
 
 

@@ -17,6 +17,7 @@ OUTBOUND_QUEUE = "switchboard-outbound"
 RECONCILE_QUEUE = "switchboard-reconcile"
 OUTBOUND_RULE = "switchboard-outbound-requested"
 SCHEDULE_GROUP = "switchboard-calls"
+RECORDINGS = "switchboard-recordings"
 # moto's account; local ARNs (the outbound function, the Scheduler role) name it like real ones would.
 ACCOUNT = "123456789012"
 
@@ -29,6 +30,7 @@ class LocalResources:
     event_bus_name: str
     outbound_queue_url: str = ""
     schedule_group_name: str = SCHEDULE_GROUP
+    recordings_bucket: str = RECORDINGS
     reconcile_queue_url: str = ""
 
 
@@ -45,7 +47,10 @@ def provision(client: Any) -> LocalResources:
     client("events").create_event_bus(Name=BUS)
     outbound_url = provision_outbound(client, BUS, OUTBOUND_QUEUE, SCHEDULE_GROUP)
     reconcile_url = sqs.create_queue(QueueName=RECONCILE_QUEUE, Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
-    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, reconcile_url)
+    from switchboard.recordings import RecordingStore
+
+    RecordingStore(client("s3"), RECORDINGS).ensure_bucket()  # encrypted at rest, as in the template
+    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, RECORDINGS, reconcile_url)
 
 
 def outbound_rule_pattern() -> dict[str, Any]:

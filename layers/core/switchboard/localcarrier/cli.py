@@ -28,6 +28,7 @@ import numpy as np
 
 from switchboard.localcarrier.dialer import CallerScript, CarrierLink, Line, place_inbound_call, script_from_lines
 from switchboard.localcarrier.media_client import MediaStreamClient
+from switchboard.localcarrier.progress import Progress
 
 
 def _wav_script(path: Path) -> CallerScript:
@@ -67,16 +68,21 @@ def save_both_sides(client: MediaStreamClient, path: Path) -> None:
 async def _watch(api_url: str, api_key: str, done: asyncio.Event) -> None:
     """Print each turn as it is written (the relay stores turns as they complete)."""
     seen: set[str] = set()
+    progress = Progress()
     async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {api_key}"}) as http:
         while not done.is_set():
             await asyncio.sleep(0.5)
             calls = (await http.get("/v1/calls", params={"limit": 1})).json().get("data", [])
             if not calls:
+                progress.show("dialling")
                 continue
+            progress.show(calls[0]["status"])  # ringing, in-progress, completed
             for turn in (await http.get(f"/v1/calls/{calls[0]['id']}/transcript")).json().get("data", []):
                 if turn["id"] not in seen:
                     seen.add(turn["id"])
+                    progress.done()
                     print_turn(turn)
+    progress.done()
 
 
 def print_turn(turn: dict[str, Any]) -> None:
@@ -158,14 +164,18 @@ async def _watch_replies(http: httpx.AsyncClient, account_api: str, auth: tuple[
     """Print each new text to the phone as it shows up at the carrier; returns how many arrived."""
     loop = asyncio.get_running_loop()
     deadline, count = loop.time() + args.wait, 0
+    progress = Progress()
     while loop.time() < deadline:
+        progress.show(f"waiting for a reply, {max(0.0, deadline - loop.time()):.0f} s left")
         await asyncio.sleep(min(0.25, max(0.0, deadline - loop.time())))
         for m in await _replies(http, account_api, auth, args.from_number, args.to):
             if m["sid"] not in seen:
                 seen.add(m["sid"])
                 count += 1
+                progress.done()
                 print(f"{m['from']} -> {m['to']}: {m['body']}")
                 sys.stdout.flush()
+    progress.done()
     return count
 
 

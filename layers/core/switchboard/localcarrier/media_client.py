@@ -98,7 +98,7 @@ class MediaStreamClient:
 
     async def run(self) -> None:
         headers = {"X-Twilio-Signature": signature.compute(self.url, {}, self.auth_token)}
-        async with connect(self.url, additional_headers=headers, max_size=2**20) as ws:
+        async with connect(self.url, additional_headers=headers, max_size=2**20, ping_interval=None) as ws:
             self.ws = ws
             await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
             await self._send({"event": "start", "streamSid": self.stream_sid, "start": {
@@ -177,7 +177,7 @@ class MediaStreamClient:
                 name = msg["mark"]["name"]
                 delay = max(0.0, self.playout_end - now)
                 self.pending_marks[name] = asyncio.get_running_loop().call_later(
-                    delay, lambda n=name: asyncio.ensure_future(self._echo(n, cleared=False)))
+                    delay, lambda n=name: asyncio.ensure_future(self._echo_mark(n, cleared=False)))
             elif event == "clear":
                 self.clear_times.append(now)
                 self.playout_end = now
@@ -185,9 +185,9 @@ class MediaStreamClient:
                 self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):
                     handle.cancel()
-                    await self._echo(name, cleared=True)
+                    await self._echo_mark(name, cleared=True)
 
-    async def _echo(self, name: str, cleared: bool) -> None:
+    async def _echo_mark(self, name: str, cleared: bool) -> None:
         self.pending_marks.pop(name, None)
         self.marks_echoed.append((name, time.monotonic(), cleared))
         with contextlib.suppress(Exception):  # the socket may have closed meanwhile

@@ -50,6 +50,8 @@ class AgentFields(RequestModel):
     firstSpeaker: FirstSpeaker | None = None
     voiceSpeed: float | None = Field(default=None, ge=0.5, le=2.0)
     enableBackchannel: bool | None = None
+    # Switchboard's own: no recording of this agent's calls (a call's own disableRecording also turns it off).
+    disableRecording: bool | None = None
     enableMessaging: bool | None = None
     ambientSound: AmbientSound | None = None
     denoisingMode: DenoisingMode | None = None
@@ -90,6 +92,7 @@ AGENT_DEFAULTS: dict[str, Any] = {
     "interruptionSensitivity": 0.8,
     "voiceSpeed": 1.0,
     "enableBackchannel": True,
+    "disableRecording": False,
     "enableMessaging": True,
     "ambientSound": "none",
     "denoisingMode": None,
@@ -147,6 +150,7 @@ class Agent(ResponseModel):
     firstSpeaker: FirstSpeaker | None = None
     voiceSpeed: float
     enableBackchannel: bool
+    disableRecording: bool = False
     enableMessaging: bool
     ambientSound: AmbientSound
     denoisingMode: DenoisingMode | None

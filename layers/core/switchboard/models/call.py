@@ -107,3 +107,27 @@ class CallList(Page):
 
 class TranscriptList(ResponseModel):
     data: list[TranscriptTurn]
+
+
+class WebCallCreate(RequestModel):
+    agentId: str = Field(min_length=1)
+    metadata: dict[str, Any] | None = None
+    variables: dict[str, str | None] | None = None
+    # Our extensions, as on POST /v1/calls.
+    disableRecording: bool | None = None
+    maxSilenceMs: int | None = Field(default=None, ge=10_000, le=3_600_000)
+    endOfTurnSilenceMs: int | None = Field(default=None, ge=200, le=5000)
+
+
+class WebCallCreated(ResponseModel):
+    """What a browser needs to join: the relay's socket URL (token included) and the token itself."""
+
+    id: str
+    callId: str
+    websocketUrl: str
+    accessToken: str
+    expiresAt: str
+    agentId: str
+    status: CallStatus
+    # How audio travels on the socket (README: "Talk to your agent in the browser").
+    audioFormat: dict[str, Any]

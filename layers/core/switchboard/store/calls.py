@@ -100,6 +100,20 @@ class CallRepo:
             return None
         return strip_keys(item)
 
+    def claim_web_call(self, project_id: str, call_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """A browser joins a queued web call: it becomes live (gsi3), once; None if it is not queued."""
+        expr = Expr()
+        cond = f"{expr.name('status')} = {expr.value('queued')} AND {expr.name('direction')} = {expr.value('web')}"
+        live = {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call_id)}
+        try:
+            item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_={**changes, **live},
+                                     condition=cond, expr=expr)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return None
+        return strip_keys(item)
+
     def claim_once(self, project_id: str, call_id: str, attr: str) -> bool:
         """Stamp `attr` on the call unless it is already there: True for exactly one caller."""
         expr = Expr()
@@ -148,6 +162,12 @@ class CallRepo:
     def list_turns(self, call_id: str) -> list[dict[str, Any]]:
         items = self.table.query(keys.call_pk(call_id), prefix="TURN#", newest_first=False)
         return [{k: v for k, v in strip_keys(i).items() if k != "seq"} for i in items]
+
+    def turns_after(self, call_id: str, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """Turns stored after turn number `seq`, with their numbers, oldest first (a stream's next read)."""
+        items = self.table.query(keys.call_pk(call_id), between=(keys.turn_sk(seq + 1), keys.turn_sk(99_999)),
+                                 newest_first=False)
+        return [(int(i["seq"]), {k: v for k, v in strip_keys(i).items() if k != "seq"}) for i in items]
 
     def list(self, project_id: str, limit: int, offset: int, *, status: str | None = None,
              direction: str | None = None, search: str | None = None) -> tuple[list[dict[str, Any]], int, bool]:

@@ -160,3 +160,11 @@ def verify_rate_pk(project_id: str, e164: str) -> str:
 def registration_sk(sub_account_id: str | None) -> str:
     """One 10DLC registration per scope (the project's, or a sub-account's)."""
     return f"REGISTRATION{sub_suffix(sub_account_id)}"
+
+
+def web_token_pk(token_hash: str) -> str:
+    """A web call's single-use access token, by its SHA-256 (the token itself is never stored)."""
+    return f"WEBTOKEN#{token_hash}"
+
+
+WEB_TOKEN_SK = "WEBTOKEN"

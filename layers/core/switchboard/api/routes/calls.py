@@ -10,8 +10,18 @@ from fastapi.responses import JSONResponse
 
 from switchboard.api.deps import CtxDep
 from switchboard.api.routes.pagination import Limit, Offset
-from switchboard.models.call import Call, CallCreate, CallDetail, CallList, CallStatus, TranscriptList
+from switchboard.models.call import (
+    Call,
+    CallCreate,
+    CallDetail,
+    CallList,
+    CallStatus,
+    TranscriptList,
+    WebCallCreate,
+    WebCallCreated,
+)
 from switchboard.services import calls as service
+from switchboard.services import web_calls
 from switchboard.services.call_wait import Waited, wait_for_end
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -48,6 +58,12 @@ async def create_call(body: CallCreate, ctx: CtxDep,
         return JSONResponse(result, status_code=201)
     waited = await wait_for_end(ctx.c, ctx.project_id, result["id"], body.maxWaitSeconds or DEFAULT_WAIT_S)
     return waited_response(waited, status_code=201)
+
+
+@router.post("/web", response_model=WebCallCreated, status_code=201)
+def create_web_call(body: WebCallCreate, ctx: CtxDep) -> dict[str, Any]:
+    """A call from a browser: join it by opening `websocketUrl` (single use, within `expiresAt`)."""
+    return web_calls.create(ctx.c, ctx.project_id, body)
 
 
 @router.get("/{call_id}", response_model=CallDetail)

@@ -18,7 +18,6 @@ IMESSAGE = ("{what} is an iMessage feature; this deployment's carrier (Twilio) r
             "only, so it is not available here.")
 WHATSAPP = ("WhatsApp's Embedded Signup ({what}) is Meta's onboarding for AgentPhone's hosted WhatsApp "
             "integration; this deployment has no WhatsApp integration, so it is not available here.")
-NOT_BUILT = "{what} is not served by this deployment yet."
 TAG = "not available"
 
 ROUTES: list[tuple[str, str, str]] = [
@@ -39,9 +38,6 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/integrations/whatsapp/{connection_id}/templates", WHATSAPP.format(what="message templates")),
     ("POST", "/integrations/whatsapp/{connection_id}/templates", WHATSAPP.format(what="message templates")),
     ("DELETE", "/integrations/whatsapp/{connection_id}/templates", WHATSAPP.format(what="message templates")),
-    ("POST", "/v1/calls/web", NOT_BUILT.format(what="Web calls (POST /v1/calls/web)")),
-    ("GET", "/v1/calls/{call_id}/recording", NOT_BUILT.format(what="Call recordings")),
-    ("GET", "/v1/calls/{call_id}/transcript/stream", NOT_BUILT.format(what="The live transcript stream (SSE)")),
 ]
 
 router = APIRouter(tags=[TAG], dependencies=[Depends(ctx)])

@@ -1,0 +1,45 @@
+"""What the playout sends toward the far end, as three verbs: a frame of audio, a mark, a clear.
+
+The playout decides what to send and when; a wire says how it looks on a given socket. Twilio's
+Media Streams take JSON with base64 mu-law; a browser takes binary mu-law frames and small JSON
+control messages (`media_relay.browser.protocol`). A wire never decides anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from media_relay import twilio_protocol as tp
+
+Send = Callable[[str], Awaitable[None]]
+
+
+class Wire(Protocol):
+    async def media(self, mulaw: bytes) -> None:
+        """One 20 ms frame of the agent's audio (mu-law, 8 kHz)."""
+        ...
+
+    async def mark(self, name: str) -> None:
+        """Ask the far end to echo `name` once everything sent before it has played."""
+        ...
+
+    async def clear(self) -> None:
+        """Ask the far end to drop the audio it holds but has not played (it echoes pending marks)."""
+        ...
+
+
+class TwilioWire:
+    """Twilio Media Streams: `media`, `mark` and `clear` messages on the call's stream."""
+
+    def __init__(self, send: Send, stream_sid: str) -> None:
+        self.send, self.stream_sid = send, stream_sid
+
+    async def media(self, mulaw: bytes) -> None:
+        await self.send(tp.media(self.stream_sid, mulaw))
+
+    async def mark(self, name: str) -> None:
+        await self.send(tp.mark(self.stream_sid, name))
+
+    async def clear(self) -> None:
+        await self.send(tp.clear(self.stream_sid))
