@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/.venv-tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install dev test lint build bench clean
+.PHONY: install dev test fuzz load lint build bench clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -15,6 +15,15 @@ dev: install
 test: install
 	@$(VENV)/bin/ruff check .
 	@$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The whole schemathesis run (make test runs a few cases per operation): at least 10,000 cases, printed.
+fuzz: install
+	@SWITCHBOARD_FUZZ_EXAMPLES=$${SWITCHBOARD_FUZZ_EXAMPLES:-130} $(PY) -m pytest -q -p no:cacheprovider -s \
+		tests/integration/test_fuzz_api.py
+
+# A bounded load test on loopback: N calls at once plus API traffic at R req/s (CALLS=, RATE=, SECONDS=).
+load: install
+	@$(PY) bench/load.py --calls $${CALLS:-5} --rate $${RATE:-5} --seconds $${SECONDS:-20}
 
 lint: install
 	@$(VENV)/bin/ruff check .

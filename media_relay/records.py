@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from switchboard.container import Container
-from switchboard.services import contacts
+from switchboard.logging import logger
+from switchboard.services import contacts, reconcile
+from switchboard.store.transient import retrying
 from switchboard.store.webhooks import DEFAULT_CONTEXT_LIMIT
 
 
@@ -55,7 +57,8 @@ class DynamoCallRecords:
         return await asyncio.to_thread(read)
 
     async def append_turn(self, ctx: CallContext, turn: dict[str, Any]) -> None:
-        await asyncio.to_thread(self.c.calls.append_turn, ctx.project_id, ctx.call["id"], turn)
+        """Retried through a short store outage or throttling (about 11 s), so a finished turn is not lost."""
+        await asyncio.to_thread(retrying, lambda: self.c.calls.append_turn(ctx.project_id, ctx.call["id"], turn))
 
     async def record_delivery(self, ctx: CallContext, *, ok: bool, http_status: int | None, error: str | None,
                               body: str | None, duration_ms: int) -> None:
@@ -66,8 +69,18 @@ class DynamoCallRecords:
             sub_account_id=ctx.agent.get("subAccountId"))
 
     async def call_ended(self, ctx: CallContext, reason: str | None) -> None:
-        if reason:
-            await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
+        try:
+            if reason:
+                await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})
+        finally:
+            await asyncio.to_thread(self._check_later, ctx)
+
+    def _check_later(self, ctx: CallContext) -> None:
+        """The stream is over: if the carrier's final status callback is lost, a check finishes the call."""
+        try:
+            reconcile.request_check(self.c, ctx.project_id, ctx.call["id"])
+        except Exception:  # the carrier's callback or the sweep still end the call
+            logger.exception("could not queue a reconcile check", extra={"callId": ctx.call["id"]})
 
     async def set_end_reason(self, ctx: CallContext, reason: str | None) -> None:
         await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})

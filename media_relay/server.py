@@ -28,12 +28,14 @@ from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine.plan import RelayLimits
 from media_relay.http_side import HttpSide
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
+from media_relay.llm.factory import build_language_model
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
 from switchboard.logging import logger
+from switchboard.net.client import guarded_async_client
 
 PATH = "/twilio"
 WEB_PATH = "/web"
@@ -143,9 +145,14 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
     max_call = config.max_call_seconds or container.settings.plan.max_call_duration_minutes * 60
     limits = RelayLimits(max_duration_s=max_call, max_silence_ceiling_ms=config.max_silence_ceiling_ms)
     records = CallEndRecords(container)
+    # Tenant URLs (voice turns, custom tools) go through the guarded client; the operator's own model
+    # endpoint (configured, not chosen by a tenant, often on a private address) gets a plain one.
+    tenant_http = guarded_async_client(local_mode=container.settings.local_mode,
+                                       resolver=lambda host, port: container.resolver(host, port))
     deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=records,
-                     http=httpx.AsyncClient(), control=CarrierCallControl(lambda: container.carrier),
+                     http=tenant_http, control=CarrierCallControl(lambda: container.carrier),
                      vad_mode=config.vad_mode, limits=limits)
+    deps.llm_factory = lambda: build_language_model(deps.llm_settings(), http=httpx.AsyncClient())
     # Post-call analysis uses the hosted-mode model, built lazily like the calls' own.
     records.analyst = PostCallAnalyst(deps.llm_settings, deps.language_model)
     deps.turn_model = _turn_model(config)

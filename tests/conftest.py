@@ -68,6 +68,7 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
             state.resources.clear()  # trunks, credential lists, TrustHub bundles, registrations
         local_carrier.server.config.app.state.outbound.callees.clear()
         local_carrier.server.config.app.state.outbound.answering = True
+        local_carrier.server.config.app.state.outbound.drop_final_status = False
     suffix = uuid.uuid4().hex[:10]
     table_name = f"sb-{suffix}"
     ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
@@ -75,6 +76,7 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="us-east-1")
     dlq = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
     queue = sqs.create_queue(QueueName=f"q-{suffix}")["QueueUrl"]
+    reconcile = sqs.create_queue(QueueName=f"rc-{suffix}")["QueueUrl"]
     from switchboard.recordings import RecordingStore
 
     bucket = f"rec-{suffix}"
@@ -87,6 +89,7 @@ def settings(moto_endpoint: str, local_carrier: ThreadedUvicorn | None) -> Setti
         local_mode=True,
         delivery_queue_url=queue,
         delivery_dlq_url=dlq,
+        reconcile_queue_url=reconcile,
         event_bus_name=f"bus-{suffix}",
         carrier="local",
         twilio_api_base=local_carrier.url if local_carrier else "http://127.0.0.1:9",

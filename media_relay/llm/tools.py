@@ -22,6 +22,7 @@ import httpx
 from media_relay.audio import dtmf
 from media_relay.llm.port import ToolCall, ToolResult, ToolSpec
 from switchboard.logging import logger
+from switchboard.net.client import Refused, aread_capped
 from switchboard.webhooks import signing
 
 END_CALL = ToolSpec("end_call", "Hang up the phone call. Use it once the conversation is over, after saying "
@@ -37,6 +38,7 @@ BUILT_IN = frozenset({END_CALL.name, TRANSFER_CALL.name, PRESS_DIGITS.name})
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_FILLER = "One moment."
 MAX_RESULT_CHARS = 4000
+MAX_RESPONSE_BYTES = 64_000  # read from a tool's answer at most; the model sees MAX_RESULT_CHARS of it
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,14 @@ def _query(arguments: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in arguments.items()}
 
 
-def _decode(response: httpx.Response) -> Any:
-    text = response.text[:MAX_RESULT_CHARS]
+def _decode(response: httpx.Response, body: bytes) -> Any:
+    text = body.decode("utf-8", errors="replace")
     if "json" in response.headers.get("content-type", ""):
         try:
-            return response.json()
+            return json.loads(text)
         except ValueError:
             pass
-    return text
+    return text[:MAX_RESULT_CHARS]
 
 
 class ToolRunner:
@@ -124,26 +126,36 @@ class ToolRunner:
         started = time.monotonic()
         try:
             async with asyncio.timeout(tool.timeout_s):  # the whole exchange, not each read
-                response = await self._send(tool, call)
+                response, body = await self._send(tool, call)
+        except Refused as exc:  # the guard refused the address: nothing was sent
+            return self._failed(tool, call, f"The tool's address is not allowed ({exc}).", started)
         except (TimeoutError, httpx.TimeoutException):
             return self._failed(tool, call, f"The tool did not answer within {tool.timeout_s:g} s.", started)
         except httpx.HTTPError as exc:
             return self._failed(tool, call, f"The tool could not be reached ({type(exc).__name__}).", started)
         if not response.is_success:
-            message = f"The tool answered HTTP {response.status_code}: {response.text[:300]}"
+            message = f"The tool answered HTTP {response.status_code}: {body[:300].decode('utf-8', 'replace')}"
             return self._failed(tool, call, message, started)
         logger.info("custom tool", extra={"callId": self.call_id, "tool": tool.name, "ok": True,
                                           "ms": round((time.monotonic() - started) * 1000)})
-        return ToolResult(call.id, call.name, _decode(response))
+        return ToolResult(call.id, call.name, _decode(response, body))
 
-    async def _send(self, tool: CustomTool, call: ToolCall) -> httpx.Response:
+    async def _send(self, tool: CustomTool, call: ToolCall) -> tuple[httpx.Response, bytes]:
+        """The answer and at most MAX_RESPONSE_BYTES of its body (the rest is never read)."""
         timeout = httpx.Timeout(tool.timeout_s)
         if tool.method == "GET":
-            return await self.http.get(tool.url, params=_query(call.arguments), headers=self._headers(tool, b""),
-                                       timeout=timeout)
-        body = json.dumps({"tool": tool.name, "arguments": call.arguments, "callId": self.call_id},
-                          separators=(",", ":"), ensure_ascii=False).encode()
-        return await self.http.post(tool.url, content=body, headers=self._headers(tool, body), timeout=timeout)
+            request = self.http.build_request("GET", tool.url, params=_query(call.arguments),
+                                              headers=self._headers(tool, b""), timeout=timeout)
+        else:
+            body = json.dumps({"tool": tool.name, "arguments": call.arguments, "callId": self.call_id},
+                              separators=(",", ":"), ensure_ascii=False).encode()
+            request = self.http.build_request("POST", tool.url, content=body, headers=self._headers(tool, body),
+                                              timeout=timeout)
+        response = await self.http.send(request, stream=True)
+        try:
+            return response, await aread_capped(response, MAX_RESPONSE_BYTES)
+        finally:
+            await response.aclose()
 
     def _failed(self, tool: CustomTool, call: ToolCall, message: str, started: float) -> ToolResult:
         logger.warning("custom tool failed", extra={"callId": self.call_id, "tool": tool.name, "error": message,

@@ -24,6 +24,7 @@ from media_relay.reply import ReplyChunk, parse_chunk
 from media_relay.responders.port import TurnRequest
 from switchboard.clock import iso, utcnow
 from switchboard.logging import logger
+from switchboard.net.client import Refused, aread_capped
 from switchboard.webhooks import signing
 
 
@@ -44,6 +45,9 @@ class Exchange:
         return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
+MAX_REPLY_BYTES = 1_000_000  # one turn's reply; a webhook that streams on past it has its turn cut there
+
+
 def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -60,12 +64,17 @@ async def respond(http: httpx.AsyncClient, url: str, secret: str, timeout: float
         async with http.stream("POST", url, content=body, headers=headers, timeout=limits) as resp:
             exchange.status = resp.status_code
             if not 200 <= resp.status_code < 300:
-                exchange.body_head = (await resp.aread())[:1024].decode(errors="replace")
+                exchange.body_head = (await aread_capped(resp, 1024)).decode(errors="replace")
                 exchange.error = f"Webhook answered HTTP {resp.status_code}."
                 return
+            received = 0
             async for data in resp.aiter_bytes():
                 if exchange.first_byte is None:
                     exchange.first_byte = time.monotonic()
+                received += len(data)
+                if received > MAX_REPLY_BYTES:
+                    exchange.error = f"Webhook reply passed {MAX_REPLY_BYTES} bytes; the rest was not read."
+                    return
                 if len(exchange.body_head) < 1024:
                     exchange.body_head += data[:1024].decode(errors="replace")
                 for obj in parser.feed(data):
@@ -74,6 +83,8 @@ async def respond(http: httpx.AsyncClient, url: str, secret: str, timeout: float
                         return
             for obj in parser.close():
                 yield obj
+    except Refused as exc:  # the guard refused the address: nothing was sent
+        exchange.error = f"Webhook refused: {exc}"
     except httpx.TimeoutException:
         exchange.error = f"Webhook timed out (no bytes for {timeout:g} s)."
     except httpx.HTTPError as exc:

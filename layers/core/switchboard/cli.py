@@ -22,11 +22,33 @@ def feedback(container: Container, project_id: str, sub_account_id: str | None, 
     return items
 
 
+def keys_command(container: Container, args: argparse.Namespace) -> list[dict[str, object]]:
+    """`switchboard keys list|create|revoke|rotate`: the same operations as /v1/api-keys."""
+    repo = container.projects.keys
+    if container.projects.get(args.project_id) is None:
+        raise SystemExit(f"switchboard: no project '{args.project_id}'")
+    if args.action == "list":
+        return repo.list(args.project_id, 100, 0)[0]
+    if args.action == "create":
+        return [repo.create(args.project_id, args.name)]
+    if not args.key_id:
+        raise SystemExit(f"switchboard: 'keys {args.action}' needs a key id (see 'keys list')")
+    if args.action == "rotate":
+        return [repo.rotate(args.project_id, args.key_id)]
+    # The operator may revoke a project's last key (a new one can be made here at any time).
+    return [repo.revoke(args.project_id, args.key_id, allow_last=True)]
+
+
 def main(argv: list[str] | None = None, container: Container | None = None) -> int:
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("create-project", help="create a project and print a new API key")
     make.add_argument("name", nargs="?", default="default")
+    keys = sub.add_parser("keys", help="list, create, revoke or rotate a project's API keys (JSON lines)")
+    keys.add_argument("action", choices=["list", "create", "revoke", "rotate"])
+    keys.add_argument("project_id")
+    keys.add_argument("key_id", nargs="?", default=None)
+    keys.add_argument("--name", default=None)
     read = sub.add_parser("feedback", help="print a project's feedback (newest first) as JSON lines")
     read.add_argument("project_id")
     read.add_argument("--sub-account", default=None)
@@ -35,6 +57,11 @@ def main(argv: list[str] | None = None, container: Container | None = None) -> i
     if args.command == "create-project":
         print(json.dumps(create_project(args.name), indent=2))
         print("Keep the apiKey now: it is stored only as a SHA-256 hash.", file=sys.stderr)
+    elif args.command == "keys":
+        for entry in keys_command(container or get_container(), args):
+            print(json.dumps(entry))
+        if args.action in ("create", "rotate"):
+            print("Keep the key now: it is stored only as a SHA-256 hash.", file=sys.stderr)
     elif args.command == "feedback":
         for entry in feedback(container or get_container(), args.project_id, args.sub_account, args.limit):
             print(json.dumps(entry))

@@ -22,6 +22,10 @@ class Container:
     def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.clock = clock
+        from switchboard.net.guard import system_resolver
+
+        # How tenant URLs' host names are resolved (tests put a scripted resolver here to rebind names).
+        self.resolver = system_resolver
 
     # --- AWS clients -------------------------------------------------------------------
     def aws_client(self, service: str) -> Any:
@@ -33,7 +37,13 @@ class Container:
 
     @cached_property
     def dynamodb(self) -> Any:
-        return self.aws_client("dynamodb")
+        """Short timeouts: an unreachable table must fail (503, or a retry) in seconds, not botocore's 60 s."""
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+        return boto3.client("dynamodb", region_name=self.settings.aws_region,
+                            endpoint_url=self.settings.aws_endpoint_url, config=config)
 
     @cached_property
     def table(self) -> Table:
@@ -184,7 +194,7 @@ class Container:
     def webhook_sender(self) -> Any:
         from switchboard.webhooks.sender import WebhookSender
 
-        return WebhookSender(local_mode=self.settings.local_mode)
+        return WebhookSender(local_mode=self.settings.local_mode, resolver=lambda h, p: self.resolver(h, p))
 
     @cached_property
     def idempotency(self) -> Any:

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     # SIP trunk credentials are Secrets Manager secrets named `<prefix>/<trunk id>` (the template sets the
     # stack's name as the prefix, and grants the API function exactly that prefix).
     sip_secret_prefix: str = "switchboard/sip-trunks"
+    # Calls whose final status callback is lost: the relay asks for a check this long after a stream ends,
+    # and the sweep (every few minutes) asks the carrier about live calls at least this old.
+    reconcile_queue_url: str | None = None
+    reconcile_delay_seconds: int = Field(default=20, ge=0, le=900)
+    reconcile_min_age_seconds: int = Field(default=120, ge=0)
+    # agent.call_ended waits this long after a call ended for a relay that still holds its stream
+    # (longer than post-call analysis may take); past it, the relay is taken to have died mid-call.
+    call_settle_grace_seconds: float = Field(default=45.0, gt=0)
     delivery_max_attempts: int = 5
     delivery_base_delay_seconds: int = 30
     # The speech engines the relay runs; the API validates voices and languages against them.

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
-from switchboard.api import errors
+from switchboard.api import errors, openapi
+from switchboard.api.body_guard import BodyGuard
 from switchboard.container import Container, get_container
+
+DESCRIPTION = """AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.
+
+Limits (each a 400 naming the field unless said): request bodies at most 1,000,000 bytes (413, streamed
+bodies too); JSON numbers finite and storable by DynamoDB (at most 38 significant digits, 0 or 1e-130 to
+1e126 in size); no lone UTF-16 surrogates; objects nested at most 24 deep and without empty keys;
+strings at most 10,000 characters unless a field says otherwise; `metadata`, `variables` and tool
+`parameters` at most 100 keys and 16,384 bytes as JSON; `offset` 0-10,000. Errors are always
+`{"detail": "<sentence>"}`; an unavailable or throttling database is 503 with Retry-After."""
 
 
 def create_app(container: Container | None = None, *, public: bool = True, telephony: bool = True) -> FastAPI:
@@ -16,11 +25,12 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
     app = FastAPI(
         title="Switchboard API",
         version="0.1.0",
-        description="AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.",
+        description=DESCRIPTION,
         **({} if public else {"openapi_url": None, "docs_url": None, "redoc_url": None}),
     )
     app.state.container = container or get_container()
     errors.install(app)
+    openapi.install(app)
     if public:
         from switchboard.api.routes import ROUTERS
 
@@ -57,12 +67,8 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
                 settings.public_base_url = f"https://{domain}"
         return await call_next(request)
 
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > limit:
-            return JSONResponse({"detail": f"The request body is larger than {limit} bytes."}, status_code=413)
-        return await call_next(request)
+    # Outermost: bodies are counted (413, streamed or not) and JSON checked before anything reads them.
+    app.add_middleware(BodyGuard, limit=limit)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -37,6 +37,15 @@ class PlacedCall:
 
 
 @dataclass(frozen=True)
+class CarrierCall:
+    """A call as the carrier knows it (Twilio's Call resource): for reconciling a lost status callback."""
+
+    status: str  # Twilio's CallStatus: queued, ringing, in-progress, completed, busy, failed, no-answer, canceled
+    duration_seconds: int | None = None
+    answered_by: str | None = None
+
+
+@dataclass(frozen=True)
 class SentMessage:
     carrier_message_id: str
     status: str
@@ -113,6 +122,10 @@ class Carrier(Protocol):
         twiml: str | None = None,
     ) -> None:
         """End (`completed`), cancel a not-yet-answered call, or replace its TwiML (redirect)."""
+        ...
+
+    def get_call(self, carrier_call_id: str) -> CarrierCall | None:
+        """The carrier's view of a call (None: the carrier has no such call)."""
         ...
 
     def send_message(

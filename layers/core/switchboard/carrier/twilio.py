@@ -7,7 +7,14 @@ from typing import Any, Literal
 
 import httpx
 
-from switchboard.carrier.port import AvailableNumber, NumberWebhooks, OwnedNumber, PlacedCall, SentMessage
+from switchboard.carrier.port import (
+    AvailableNumber,
+    CarrierCall,
+    NumberWebhooks,
+    OwnedNumber,
+    PlacedCall,
+    SentMessage,
+)
 from switchboard.carrier.twilio_a2p import A2PMixin
 from switchboard.carrier.twilio_lookup import LookupMixin
 from switchboard.carrier.twilio_trunking import TrunkingMixin
@@ -164,6 +171,18 @@ class TwilioCarrier(LookupMixin, TrunkingMixin, A2PMixin):
             if status and (exc.code in (21220, 20404) or exc.status == 404):
                 return
             raise
+
+    def get_call(self, carrier_call_id: str) -> CarrierCall | None:
+        try:
+            data = self._request("GET", f"Calls/{carrier_call_id}.json")
+        except CarrierError as exc:
+            if exc.status == 404 or exc.code == 20404:
+                return None
+            raise
+        duration = str(data.get("duration") or "")
+        return CarrierCall(status=str(data.get("status") or ""),
+                           duration_seconds=int(duration) if duration.isdigit() else None,
+                           answered_by=data.get("answered_by"))
 
     # --- messages --------------------------------------------------------------------------
     def send_message(self, *, to: str, from_: str, body: str, status_callback: str | None,

@@ -117,6 +117,7 @@ def main() -> int:
             "SWITCHBOARD_TABLE_NAME": resources.table_name,
             "SWITCHBOARD_DELIVERY_QUEUE_URL": resources.queue_url,
             "SWITCHBOARD_DELIVERY_DLQ_URL": resources.dlq_url,
+            "SWITCHBOARD_RECONCILE_QUEUE_URL": resources.reconcile_queue_url,
             "SWITCHBOARD_EVENT_BUS_NAME": resources.event_bus_name,
             "SWITCHBOARD_RECORDINGS_BUCKET": resources.recordings_bucket,
             # Scheduled calls: schedules name the outbound function and a role as in AWS; the local

@@ -14,6 +14,7 @@ QUEUE = "switchboard-deliveries"
 DLQ = "switchboard-deliveries-dlq"
 BUS = "switchboard"
 OUTBOUND_QUEUE = "switchboard-outbound"
+RECONCILE_QUEUE = "switchboard-reconcile"
 OUTBOUND_RULE = "switchboard-outbound-requested"
 SCHEDULE_GROUP = "switchboard-calls"
 RECORDINGS = "switchboard-recordings"
@@ -30,6 +31,7 @@ class LocalResources:
     outbound_queue_url: str = ""
     schedule_group_name: str = SCHEDULE_GROUP
     recordings_bucket: str = RECORDINGS
+    reconcile_queue_url: str = ""
 
 
 def provision(client: Any) -> LocalResources:
@@ -44,10 +46,11 @@ def provision(client: Any) -> LocalResources:
     })["QueueUrl"]
     client("events").create_event_bus(Name=BUS)
     outbound_url = provision_outbound(client, BUS, OUTBOUND_QUEUE, SCHEDULE_GROUP)
+    reconcile_url = sqs.create_queue(QueueName=RECONCILE_QUEUE, Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
     from switchboard.recordings import RecordingStore
 
     RecordingStore(client("s3"), RECORDINGS).ensure_bucket()  # encrypted at rest, as in the template
-    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, RECORDINGS)
+    return LocalResources(TABLE, queue_url, dlq_url, BUS, outbound_url, SCHEDULE_GROUP, RECORDINGS, reconcile_url)
 
 
 def outbound_rule_pattern() -> dict[str, Any]:

@@ -41,7 +41,23 @@ def background_tasks(c: Container) -> list[Stoppable]:
     poller.start()
     sweep = Every(60, lambda: release_expired(c), "number-expiry")
     sweep.start()
-    return [poller, sweep, *outbound_tasks(c)]
+    return [poller, sweep, *reconcile_tasks(c), *outbound_tasks(c)]
+
+
+def reconcile_tasks(c: Container, sweep_seconds: float = 60) -> list[Stoppable]:
+    """functions/reconcile's two triggers: its queue (checks the relay asks for) and the sweep's schedule."""
+    from switchboard.local.runtime import LocalContext, load_function
+    from switchboard.webhooks.poller import DeliveryPoller
+
+    if not c.settings.reconcile_queue_url:
+        return []
+    handler = load_function("reconcile").handler
+    checks = DeliveryPoller(c.aws_client("sqs"), c.settings.reconcile_queue_url, handler, name="reconcile-poller")
+    sweep = Every(sweep_seconds, lambda: handler({"source": "aws.events", "detail-type": "Scheduled Event"},
+                                                 LocalContext("reconcile")), "reconcile-sweep")
+    checks.start()
+    sweep.start()
+    return [checks, sweep]
 
 
 def outbound_tasks(c: Container) -> list[Stoppable]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from switchboard.carrier import signature
 from switchboard.localcarrier.state import sid
@@ -67,6 +68,7 @@ class MediaStreamClient:
         self.started_at = 0.0
         self.ws: ClientConnection | None = None
         self.closed = asyncio.Event()
+        self.dropped = False  # the far end vanished without a close (a relay that died)
         self.on_agent_audio: Callable[[bytes], None] | None = None  # e.g. a bridge to another call leg
         self.room = Room()
         self._room_echo: deque[tuple[float, bytes]] = deque()  # (when it reaches the microphone, mu-law)
@@ -107,6 +109,10 @@ class MediaStreamClient:
             sender = asyncio.create_task(self._send_frames())
             try:
                 await self._receive()
+            except (ConnectionClosed, OSError):
+                # The relay went away without closing (it crashed): as on Twilio, the stream is over and the
+                # call goes on to its next verb, which here ends it.
+                self.dropped = True
             finally:
                 sender.cancel()
                 self.closed.set()

@@ -77,6 +77,8 @@ class OutboundCalls:
         self.callees: dict[str, Callee] = {}
         self.sessions: dict[str, OutboundSession] = {}
         self.answering = True  # False: placed calls stay queued (a carrier that never gets to them)
+        # True: a call's final status callback is lost (Twilio does not retry them); its record still says it.
+        self.drop_final_status = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     def on_call(self, call: dict[str, Any]) -> None:
@@ -126,7 +128,8 @@ class OutboundCalls:
                 started = call.get("answered_at")
                 duration = str(round(time.monotonic() - started)) if started else "0"
                 self._set(call, status=final, end_time=rfc2822(), duration=duration)
-                await self._status(http, call, final, CallDuration=duration)
+                if not self.drop_final_status:
+                    await self._status(http, call, final, CallDuration=duration)
             except Exception:
                 logger.exception("local outbound call failed", extra={"callSid": call["sid"]})
                 self._set(call, status="failed")

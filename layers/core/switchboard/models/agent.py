@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
-from switchboard.models.common import Language, Page, RequestModel, ResponseModel, TransferTarget
+from switchboard.models.common import JsonObject, Language, Page, RequestModel, ResponseModel, TransferTarget
 
 VoiceMode = Literal["webhook", "hosted"]
 ModelTier = Literal["turbo", "balanced", "max"]
@@ -21,8 +21,8 @@ class CustomTool(RequestModel):
     description: str = Field(min_length=1, max_length=1024)
     url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")
     method: Literal["GET", "POST"] = "POST"
-    headers: dict[str, str | None] | None = None
-    parameters: dict[str, Any] | None = None
+    headers: dict[str, str | None] | None = Field(default=None, max_length=20)
+    parameters: JsonObject | None = None
     timeoutMs: int | None = Field(default=None, ge=100, le=120_000)
     speakDuringExecution: bool | None = None
     executionMessage: str | None = Field(default=None, max_length=500)
@@ -57,7 +57,7 @@ class AgentFields(RequestModel):
     denoisingMode: DenoisingMode | None = None
     callScreeningIdentity: str | None = Field(default=None, max_length=500)
     callScreeningPurpose: str | None = Field(default=None, max_length=500)
-    customTools: list[CustomTool] | None = None
+    customTools: list[CustomTool] | None = Field(default=None, max_length=20)
 
     @field_validator("customTools")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from switchboard.models.agent import FirstSpeaker, ModelTier
-from switchboard.models.common import E164, Page, RequestModel, ResponseModel
+from switchboard.models.common import E164, JsonObject, Page, RequestModel, ResponseModel, Variables
 
 CallStatus = Literal[
     "queued", "ringing", "in-progress", "completed", "failed", "busy", "no-answer", "canceled"
@@ -23,10 +23,10 @@ class CallCreate(RequestModel):
     initialGreeting: str | None = Field(default=None, max_length=2000)
     voice: str | None = None
     systemPrompt: str | None = Field(default=None, max_length=50_000)
-    variables: dict[str, str | None] | None = None
+    variables: Variables | None = None
     modelTier: ModelTier | None = None
     disableRecording: bool | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     scheduledAt: str | None = None
     callScreeningIdentity: str | None = None
     callScreeningPurpose: str | None = None

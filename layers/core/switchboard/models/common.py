@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -51,10 +52,36 @@ Language = Literal[
 LANGUAGES: tuple[str, ...] = get_args(Language)
 
 
-class RequestModel(BaseModel):
-    """Request bodies: unknown fields ignored, no silent type coercion ("5" is not 5)."""
+# Every request string has a bound (fields with their own bound, e.g. systemPrompt, set a larger one).
+MAX_STRING_CHARS = 10_000
+# Free-form JSON a client attaches (call and conversation `metadata`, `variables`, a tool's `parameters`).
+MAX_JSON_BYTES = 16_384
+MAX_JSON_KEYS = 100
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+
+def _bounded_json(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if len(value) > MAX_JSON_KEYS:
+        raise ValueError(f"holds {len(value)} keys; at most {MAX_JSON_KEYS} are allowed")
+    if any(not key for key in value):
+        raise ValueError("keys must not be empty")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {MAX_JSON_BYTES} are allowed")
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json), Field(
+    description=f"A JSON object of at most {MAX_JSON_KEYS} keys and {MAX_JSON_BYTES} bytes.")]
+Variables = Annotated[dict[str, str | None], AfterValidator(_bounded_json), Field(
+    description=f"Template variables: at most {MAX_JSON_KEYS} keys and {MAX_JSON_BYTES} bytes as JSON.")]
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields ignored, no silent type coercion ("5" is not 5), strings bounded."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, str_max_length=MAX_STRING_CHARS)
 
 
 class ResponseModel(BaseModel):

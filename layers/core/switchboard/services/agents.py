@@ -9,6 +9,7 @@ from switchboard.container import Container
 from switchboard.errors import Conflict, InvalidInput
 from switchboard.models.agent import AGENT_DEFAULTS, AgentCreate, AgentUpdate
 from switchboard.services.numbers import same_scope
+from switchboard.webhooks.ssrf import check_url
 
 # Fields that always have a value: an explicit null in a PATCH is a mistake, not "unset".
 NOT_NULLABLE = frozenset({
@@ -41,10 +42,18 @@ def _check_hosted(agent: dict[str, Any]) -> None:
         raise InvalidInput("A hosted agent needs a non-empty 'systemPrompt' (the model's instructions).")
 
 
+def _check_tools(c: Container, tools: list[dict[str, Any]] | None) -> None:
+    """A custom tool's URL must be one the platform may fetch (the relay checks again on every call)."""
+    for tool in tools or []:
+        check_url(tool["url"], local_mode=c.settings.local_mode, resolver=c.resolver,
+                  what=f"Custom tool '{tool['name']}' URL")
+
+
 def create(c: Container, project_id: str, body: AgentCreate) -> dict[str, Any]:
     sent = body.model_dump(exclude_none=True, mode="json")
     fields = {**AGENT_DEFAULTS, "voice": voices.default_voice(c.settings.tts_provider), **sent}
     _check_voice(c, fields["voice"])
+    _check_tools(c, fields.get("customTools"))
     _check_hosted(fields)
     agent = c.agents.create(project_id, fields)
     return view(c, agent, [])
@@ -58,6 +67,8 @@ def update(c: Container, project_id: str, agent_id: str, body: AgentUpdate) -> d
     current = c.agents.get(project_id, agent_id)
     if "voice" in changes:
         _check_voice(c, changes["voice"])
+    if "customTools" in changes:
+        _check_tools(c, changes["customTools"])
     _check_hosted({**current, **changes})
     agent = c.agents.update(project_id, agent_id, changes) if changes else current
     return view(c, agent, c.numbers.for_agent(agent_id))

@@ -6,8 +6,9 @@ event, so a call yields one event however many paths notice its end (delivery is
 once, under one `X-Webhook-Id`). The event carries only the call id; its data is read when it is
 delivered. The relay counts the media streams it holds on a call (`streamsOpen`) and releases its
 count after the last turn and the post-call analysis are written, so the delivery waits (re-queued
-with a delay) until no stream is open, or until `SETTLE_GRACE_S` after the call ended, when it goes
-with what is stored (a relay that died never releases its count).
+with a delay) until no stream is open, or until the settle grace (`call_settle_grace_seconds`, 45 s)
+after the call ended, when it goes with what is stored: a relay that died never releases its count,
+so the call is then recorded as ended by an error (`endReason: error`, `error` says the relay stopped).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from switchboard.webhooks.events import CALL_ENDED
 
 CLAIM = "callEndedQueuedAt"
 SETTLE_GRACE_S = 45.0  # longer than the post-call analysis may take (20 s), with room for the relay's writes
+RELAY_LOST = "The media relay stopped during the call; the turns it had finished are stored."
+HANGUPS = (None, "caller-hangup", "callee-hangup")  # what the carrier's end says when the relay said nothing
 ANALYSIS_FIELDS = ("summary", "userSentiment", "callSuccessful")
 
 # Our `endReason` → AgentPhone's `disconnectionReason` (statuses that say it all are mapped first).
@@ -94,14 +97,20 @@ def announce(c: Container, project_id: str, call: dict[str, Any]) -> bool:
     return True
 
 
-def settle_wait(call: dict[str, Any], now: datetime) -> float:
+def settle_wait(call: dict[str, Any], now: datetime, grace_s: float = SETTLE_GRACE_S) -> float:
     """Seconds to wait before the call's record is final (0: it is): the relay still holds a stream."""
     if call.get("status") not in TERMINAL_STATUSES:
         return 5.0
     if int(call.get("streamsOpen") or 0) <= 0 or not call.get("endedAt"):
         return 0.0
-    left = (parse_iso(call["endedAt"]) + timedelta(seconds=SETTLE_GRACE_S) - now).total_seconds()
+    left = (parse_iso(call["endedAt"]) + timedelta(seconds=grace_s) - now).total_seconds()
     return max(0.0, min(left, 2.0))
+
+
+def relay_lost(call: dict[str, Any]) -> bool:
+    """The call ended, its grace passed, and the relay never closed its stream: it died mid-call."""
+    return int(call.get("streamsOpen") or 0) > 0 and not call.get("streamClosedAt") and \
+        call.get("endReason") in HANGUPS and call.get("status") == "completed"
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,10 @@ def prepare(c: Container, project_id: str, call_id: str) -> Prepared:
         call = c.calls.get(project_id, call_id)
     except NotFound:
         return Prepared(None)
-    wait = settle_wait(call, c.clock())
+    wait = settle_wait(call, c.clock(), c.settings.call_settle_grace_seconds)
     if wait > 0:
         return Prepared(None, wait)
+    if relay_lost(call):
+        call = c.calls.update(project_id, call_id, {"endReason": "error", "error": RELAY_LOST},
+                              unless_terminal=False) or call
     return Prepared(event_data(call, c.calls.list_turns(call_id)))

@@ -15,7 +15,7 @@ from switchboard.webhooks.ssrf import check_url
 
 
 def set_webhook(c: Container, project_id: str, body: WebhookSet, agent_id: str | None = None) -> dict[str, Any]:
-    check_url(body.url, local_mode=c.settings.local_mode)
+    check_url(body.url, local_mode=c.settings.local_mode, resolver=c.resolver)
     return c.webhooks.set(project_id, body.url, body.contextLimit, body.timeout, bool(body.rotateSecret), agent_id,
                           events=body.events)
 

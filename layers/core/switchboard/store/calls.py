@@ -43,9 +43,10 @@ class CallRepo:
             item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": keys.call_sk(call["id"])}
         if live and call["status"] not in TERMINAL_STATUSES:
             item |= {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call["id"])}
+        if carrier_call_id:  # on the call item too (it was only on the lookup item): reconciling reads it
+            item["carrierCallId"] = carrier_call_id
         ops = [put_op(item, new=True)]
         if carrier_call_id:
-            item["carrierCallId"] = carrier_call_id
             ops.append(put_op(self._carrier_item(project_id, call["id"], carrier_call_id), new=True))
         self.table.transact(ops)
         return strip_keys(item)

@@ -21,10 +21,18 @@ class DeliveryRepo:
         self.clock = clock
 
     def start(self, project_id: str, *, agent_id: str | None, event_type: str, channel: str | None, url: str,
-              message_id: str | None = None, sub_account_id: str | None = None) -> dict[str, Any]:
+              message_id: str | None = None, sub_account_id: str | None = None,
+              delivery_id: str | None = None) -> dict[str, Any]:
+        """A new delivery record; with `delivery_id` (an event's own, named when it was queued) the record is
+        made once however often the event is handled (a worker that died mid-delivery, SQS redelivery)."""
+        if delivery_id is not None:
+            existing = self.table.get(keys.project_pk(project_id), keys.delivery_sk(delivery_id), consistent=True)
+            if existing is not None:
+                return strip_keys(existing)
         now = self.clock()
-        delivery = {"id": new_id("dlv"), "messageId": message_id, "eventType": event_type, "channel": channel,
-                    "status": "pending", "httpStatus": None, "errorMessage": None, "responseBody": None,
+        delivery = {"id": delivery_id or new_id("dlv"), "messageId": message_id, "eventType": event_type,
+                    "channel": channel, "status": "pending", "httpStatus": None, "errorMessage": None,
+                    "responseBody": None,
                     "attemptCount": 0, "lastAttemptAt": None, "nextRetryAt": None, "createdAt": iso(now),
                     "agentId": agent_id, "url": url, "durationMs": None}
         item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",

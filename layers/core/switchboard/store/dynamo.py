@@ -12,7 +12,37 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from switchboard.errors import PayloadTooLarge
+
 _ser = TypeSerializer()
+# DynamoDB's key limits (UTF-8 bytes): an item whose key would be longer cannot exist.
+MAX_PK_BYTES, MAX_SK_BYTES = 2048, 1024
+TOO_LARGE = ("This would make a stored item larger than DynamoDB's 400 KB limit; send less (long texts, "
+             "metadata or tools).")
+
+
+def key_fits(pk: str, sk: str | None = None) -> bool:
+    """False when a client-supplied id makes a key DynamoDB would refuse: no such item can exist."""
+    return len(pk.encode("utf-8", "surrogatepass")) <= MAX_PK_BYTES and (
+        sk is None or len(sk.encode("utf-8", "surrogatepass")) <= MAX_SK_BYTES)
+
+
+def _too_large(error: ClientError) -> bool:
+    """DynamoDB's refusal of an item over 400 KB (alone, or as a transaction's cancellation reason)."""
+    err = error.response.get("Error", {})
+    reasons = error.response.get("CancellationReasons") or []
+    texts = [err.get("Message") or ""] + [r.get("Message") or "" for r in reasons]
+    return any("item size" in t.lower() for t in texts)
+
+
+def _writing(call: Any, **request: Any) -> Any:
+    """Run a write; an item over DynamoDB's size limit is the client's too-large input (413)."""
+    try:
+        return call(**request)
+    except ClientError as exc:
+        if _too_large(exc):
+            raise PayloadTooLarge(TOO_LARGE) from exc
+        raise
 _deser = TypeDeserializer()
 
 KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "ttl", "kind")
@@ -132,6 +162,8 @@ class Table:
         self.name = name
 
     def get(self, pk: str, sk: str, *, consistent: bool = False) -> dict[str, Any] | None:
+        if not key_fits(pk, sk):
+            return None
         resp = self.client.get_item(
             TableName=self.name, Key=serialize({"pk": pk, "sk": sk}), ConsistentRead=consistent
         )
@@ -140,6 +172,7 @@ class Table:
 
     def batch_get(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
+        keys = [(pk, sk) for pk, sk in keys if key_fits(pk, sk)]
         for start in range(0, len(keys), 100):
             pending = {
                 self.name: {"Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + 100]]}
@@ -155,7 +188,7 @@ class Table:
         if condition:
             request["ConditionExpression"] = condition
         (expr or Expr()).apply(request)
-        self.client.put_item(**request)
+        _writing(self.client.put_item, **request)
 
     def update(
         self,
@@ -178,7 +211,10 @@ class Table:
         }
         if condition:
             request["ConditionExpression"] = condition
-        resp = self.client.update_item(**expr.apply(request))
+        if not key_fits(pk, sk):  # no such item: as a conditional update of a missing item would fail
+            raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no such key"}},
+                              "UpdateItem")
+        resp = _writing(self.client.update_item, **expr.apply(request))
         return deserialize(resp["Attributes"])
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None, expr: Expr | None = None) -> None:
@@ -192,7 +228,7 @@ class Table:
         for op in operations:
             for body in op.values():
                 body["TableName"] = self.name
-        self.client.transact_write_items(TransactItems=operations)
+        _writing(self.client.transact_write_items, TransactItems=operations)
 
     def query(
         self,
@@ -208,6 +244,10 @@ class Table:
         select_count: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Query one partition (of the table or a GSI), following pages; `limit` caps items yielded."""
+        if not key_fits(pk):
+            if select_count:
+                yield {"count": 0}
+            return
         expr = expr or Expr()
         pk_attr, sk_attr = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
         cond = f"{expr.name(pk_attr)} = {expr.value(pk)}"

@@ -12,6 +12,7 @@ def project_pk(project_id: str) -> str:
 
 
 PROJECT_SK = "PROJECT"
+PROJECTS_INDEX_PK = "PROJECTS"  # gsi1 partition listing every project (the stuck-call sweep walks it)
 
 
 def api_key_pk(key_hash: str) -> str:
@@ -19,6 +20,15 @@ def api_key_pk(key_hash: str) -> str:
 
 
 API_KEY_SK = "APIKEY"
+
+
+def api_keys_index_pk(project_id: str) -> str:
+    """gsi1 partition listing a project's API keys (the key items themselves, by id)."""
+    return f"KEYS#{project_id}"
+
+
+def api_key_sk(key_id: str) -> str:
+    return f"APIKEY#{key_id}"
 
 
 def agent_sk(agent_id: str) -> str:

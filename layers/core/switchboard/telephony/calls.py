@@ -118,6 +118,17 @@ def _finish(c: Container, project_id: str, call: dict[str, Any], status: str, re
     return updated
 
 
+def finish_from_carrier(c: Container, project_id: str, call: dict[str, Any], carrier_status: str,
+                        duration: int | None, *, reason: str | None = None) -> dict[str, Any] | None:
+    """End a call the way its lost final status callback would have (reconciliation); None if the carrier's
+    status is not a final one. A callback that arrives later finds the call ended and changes nothing."""
+    status, default_reason = STATUS_MAP.get(carrier_status, (None, None))
+    if status not in TERMINAL_STATUSES:
+        return None
+    form = {"CallDuration": str(duration)} if duration is not None else {}
+    return _finish(c, project_id, call, status, reason or default_reason, form, {"reconciledAt": iso(c.clock())})
+
+
 def _machine_detection(c: Container, project_id: str, call: dict[str, Any], answered_by: str) -> dict[str, Any]:
     """The asynchronous AMD result: record who answered; on a machine, restart the stream in voicemail
     mode, so the relay leaves the agent's voicemail message (in the agent's voice) and hangs up."""
@@ -138,11 +149,15 @@ def _hangup_reason(call: dict[str, Any]) -> str:
     return "caller-hangup" if call["direction"] == "inbound" else "callee-hangup"
 
 
+MAX_CARRIER_INT = 2**31 - 1  # sequence numbers and durations beyond this are not the carrier's: ignored
+
+
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+    """A carrier's count (sequence, seconds); absent, malformed or implausible values are None."""
+    if value is None or not value.isdigit() or len(value) > 10:
         return None
+    number = int(value)
+    return number if number <= MAX_CARRIER_INT else None
 
 
 def publish(c: Container, project_id: str, event: str, call: dict[str, Any]) -> None:

@@ -45,11 +45,8 @@ def process_message(c: Container, message: dict[str, Any]) -> str:
         if built is None:
             return instead or "dropped"
         data = built
-    delivery_id = message.get("deliveryId")
-    if delivery_id is None:
-        delivery_id = c.deliveries.start(project_id, agent_id=agent_id, event_type=event,
-                                         channel=message.get("channel"), url=hook["url"],
-                                         sub_account_id=sub)["id"]
+    delivery_id = c.deliveries.start(project_id, agent_id=agent_id, event_type=event, channel=message.get("channel"),
+                                     url=hook["url"], sub_account_id=sub, delivery_id=message.get("deliveryId"))["id"]
     payload = envelope(event, data, at=parse_iso(message["occurredAt"]), agent_id=agent_id,
                        channel=message.get("channel"))
     payload |= message.get("extra") or {}

@@ -21,8 +21,12 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
 
 
 class DeliveryPoller(Loop):
-    def __init__(self, sqs: Any, queue_url: str, handler: Any, wait_seconds: int = 1) -> None:
-        super().__init__("delivery-poller", failure_pause=1)
+    """Any SQS-triggered function run locally: the deliveries one, and (named) the reconcile one."""
+
+    def __init__(self, sqs: Any, queue_url: str, handler: Any, wait_seconds: int = 1,
+                 name: str = "delivery-poller") -> None:
+        super().__init__(name, failure_pause=1)
+        self.function = name.removesuffix("-poller")
         self.sqs, self.queue_url, self.handler, self.wait_seconds = sqs, queue_url, handler, wait_seconds
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
@@ -40,10 +44,10 @@ class DeliveryPoller(Loop):
         if not messages:
             return 0
         try:
-            result = self.handler(sqs_event(messages, self.queue_arn), LocalContext("deliveries"))
+            result = self.handler(sqs_event(messages, self.queue_arn), LocalContext(self.function))
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: leave every message for redelivery
-            logger.exception("delivery handler failed a whole batch")
+            logger.exception("a local function failed a whole batch", extra={"function": self.function})
             return len(messages)
         for m in messages:
             if m["MessageId"] not in failed:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from switchboard.clock import iso, utcnow
+from switchboard.ids import new_id
 
 
 class SqsEventQueue:
@@ -19,8 +20,10 @@ class SqsEventQueue:
 
         `extra` holds envelope fields beyond the shared ones (an SMS agent.message's `recentHistory`).
         """
+        # The delivery id (the X-Webhook-Id) is the event's from the start, so a worker that dies mid-delivery
+        # and SQS's redelivery send it again under the same id: at least once, never as a different event.
         message = {"projectId": project_id, "agentId": agent_id, "event": event_type, "channel": channel,
-                   "data": data, "occurredAt": iso(utcnow()), "attempt": 0, "deliveryId": None}
+                   "data": data, "occurredAt": iso(utcnow()), "attempt": 0, "deliveryId": new_id("dlv")}
         if extra:
             message["extra"] = extra
         self.send(message)

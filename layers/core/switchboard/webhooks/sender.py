@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from switchboard.errors import InvalidInput
+from switchboard.net.client import Refused, guarded_client, read_capped
+from switchboard.net.guard import Resolver, system_resolver
 from switchboard.webhooks import signing
-from switchboard.webhooks.ssrf import check_url
 
 RESPONSE_BODY_LIMIT = 1024
 
@@ -30,9 +30,13 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 
 class WebhookSender:
-    def __init__(self, local_mode: bool, http: httpx.Client | None = None) -> None:
+    """Posts through the guarded client: the address is checked (and pinned) on every send, redirects are
+    not followed, and at most RESPONSE_BODY_LIMIT bytes of the answer are ever read."""
+
+    def __init__(self, local_mode: bool, http: httpx.Client | None = None,
+                 resolver: Resolver = system_resolver) -> None:
         self.local_mode = local_mode
-        self.http = http or httpx.Client(follow_redirects=False)
+        self.http = http or guarded_client(local_mode=local_mode, resolver=resolver)
 
     def send(self, url: str, secret: str, payload: dict[str, Any], delivery_id: str, timeout: float) -> SendResult:
         started = time.monotonic()
@@ -40,18 +44,17 @@ class WebhookSender:
         def done(ok: bool, status: int | None, body: str | None, error: str | None) -> SendResult:
             return SendResult(ok, status, body, error, int((time.monotonic() - started) * 1000))
 
-        try:
-            check_url(url, local_mode=self.local_mode)
-        except InvalidInput as exc:
-            return done(False, None, None, exc.detail)
         body = encode(payload)
         try:
-            resp = self.http.post(url, content=body, headers=signing.headers(secret, body, delivery_id),
-                                  timeout=timeout)
+            with self.http.stream("POST", url, content=body, headers=signing.headers(secret, body, delivery_id),
+                                  timeout=timeout) as resp:
+                head = read_capped(resp, RESPONSE_BODY_LIMIT)
+        except Refused as exc:  # nothing was sent: the target is not one the platform may reach
+            return done(False, None, None, f"Refused: {exc}")
         except httpx.TimeoutException:
             return done(False, None, None, f"Timed out after {timeout:g} s.")
         except httpx.HTTPError as exc:
             return done(False, None, None, f"Could not connect: {type(exc).__name__}.")
-        text = resp.text[:RESPONSE_BODY_LIMIT]
+        text = head.decode("utf-8", errors="replace")
         ok = 200 <= resp.status_code < 300
         return done(ok, resp.status_code, text, None if ok else f"Webhook answered HTTP {resp.status_code}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchboard.api.routes import (
     agent_webhooks,
     agents,
+    api_keys,
     call_media,
     calls,
     contacts,
@@ -34,6 +35,7 @@ ROUTERS = [
     messages.router,
     usage.router,
     sub_accounts.router,
+    api_keys.router,
     sip_trunks.router,
     register.router,
     verify_lookup_feedback.verify_router,

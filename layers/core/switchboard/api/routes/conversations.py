@@ -10,7 +10,7 @@ from switchboard.api.deps import CtxDep
 from switchboard.api.routes.pagination import Limit, Offset
 from switchboard.clock import parse_iso
 from switchboard.errors import InvalidInput
-from switchboard.models.common import RequestModel
+from switchboard.models.common import JsonObject, RequestModel
 from switchboard.models.message import ConversationDetail, ConversationList, MessagePage
 from switchboard.services import contacts
 
@@ -20,7 +20,7 @@ DEFAULT_MESSAGES = 50
 
 
 class ConversationUpdate(RequestModel):
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
 
 
 def iso_param(name: str, value: str | None) -> str | None:

@@ -1,0 +1,1 @@
+"""Outbound requests to URLs tenants choose: the address guard and the one client that applies it."""
