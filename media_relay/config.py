@@ -30,6 +30,8 @@ class RelaySettings(BaseSettings):
     turn_model_threshold: float = Field(default=0.9, gt=0, le=1)
     # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
     max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
+    # The event loop: uvloop (libuv) costs less per socket read and timer than asyncio's own loop.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     # AWS speech (docs/aws-speech.md). Credentials come from the default chain (environment,
     # profile, container or instance role); the region from AWS_REGION.

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
-from websockets.asyncio.server import Server, ServerConnection, serve
+import uvloop
 from websockets.http11 import Request, Response
 
 from media_relay.analysis import PostCallAnalyst
@@ -31,6 +31,7 @@ from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
+from media_relay.ws import WsConnection, WsServer
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
 from switchboard.logging import logger
@@ -46,14 +47,14 @@ class Relay:
         self.web_calls = web_calls
         self.http_side: HttpSide | None = None
         self.active = 0
-        self.server: Server | None = None
+        self.server: WsServer | None = None
         self.draining = False
         self.idle = asyncio.Event()
         self.idle.set()
         self.on_calls_changed: Callable[[int], None] = lambda active: None
         self._lag_watch: asyncio.Task[None] | None = None
 
-    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def process_request(self, connection: WsConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == WEB_PATH and self.web_calls is not None:
             if self.draining:
@@ -61,7 +62,7 @@ class Relay:
             return await gate.admit(self.web_calls, connection, request)
         return self.check_request(connection, request)
 
-    def check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def check_request(self, connection: WsConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == "/health":
             if self.draining:  # the load balancer stops routing here; live calls go on
@@ -86,11 +87,11 @@ class Relay:
         return None
 
     @staticmethod
-    def _from_loopback(connection: ServerConnection) -> bool:
+    def _from_loopback(connection: WsConnection) -> bool:
         peer = connection.remote_address
         return bool(peer) and peer[0] in ("127.0.0.1", "::1")
 
-    async def handle(self, ws: ServerConnection) -> None:
+    async def handle(self, ws: WsConnection) -> None:
         self._count(+1)
         try:
             grant = gate.grant_of(ws)
@@ -121,8 +122,7 @@ class Relay:
         return True
 
     async def start(self, host: str, port: int) -> Relay:
-        self.server = await serve(self.handle, host, port, process_request=self.process_request,
-                                  max_size=2**20, ping_interval=None, compression=None)
+        self.server = await WsServer(self.handle, self.process_request, max_size=2**20).listen(host, port)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
         if self.http_side is not None:
             await self.http_side.start()
@@ -177,4 +177,6 @@ async def main() -> None:
 
 
 def run() -> Any:
-    return asyncio.run(main())
+    config = RelaySettings()
+    loop_factory = uvloop.new_event_loop if config.event_loop == "uvloop" else None
+    return asyncio.run(main(), loop_factory=loop_factory)
