@@ -30,6 +30,9 @@ class RelaySettings(BaseSettings):
     turn_model_threshold: float = Field(default=0.9, gt=0, le=1)
     # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
     max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
+    # Worker processes, one per vCPU (the template sets the task's count): above 1, a supervisor owns
+    # the socket and hands each connection to the least-loaded worker (media_relay.workers).
+    workers: int = Field(default=1, ge=1, le=64)
     # The event loop: uvloop (libuv) costs less per socket read and timer than asyncio's own loop.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 

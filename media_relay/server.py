@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +32,7 @@ from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
+from media_relay.workers import WORKER_FD_ENV, Supervisor
 from media_relay.ws import WsConnection, WsServer
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
@@ -121,8 +123,11 @@ class Relay:
             return False
         return True
 
-    async def start(self, host: str, port: int) -> Relay:
-        self.server = await WsServer(self.handle, self.process_request, max_size=2**20).listen(host, port)
+    async def start(self, host: str | None, port: int | None) -> Relay:
+        """Listen on `port`; None: serve the sockets a supervisor hands over (`media_relay.worker`)."""
+        self.server = WsServer(self.handle, self.process_request, max_size=2**20)
+        if port is not None:
+            await self.server.listen(host, port)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
         if self.http_side is not None:
             await self.http_side.start()
@@ -177,6 +182,13 @@ async def main() -> None:
 
 
 def run() -> Any:
+    """`python -m media_relay`: one process, a supervisor of `workers` processes, or one of those."""
     config = RelaySettings()
     loop_factory = uvloop.new_event_loop if config.event_loop == "uvloop" else None
+    if os.environ.get(WORKER_FD_ENV):
+        from media_relay.worker import serve_worker
+
+        return asyncio.run(serve_worker(config), loop_factory=loop_factory)
+    if config.workers > 1:  # the supervisor only accepts and hands over: asyncio's own loop will do
+        raise SystemExit(asyncio.run(Supervisor(config, LifecycleSettings()).run()))
     return asyncio.run(main(), loop_factory=loop_factory)
