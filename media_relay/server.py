@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -32,6 +33,7 @@ from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
+from media_relay.stats import StallReporter
 from media_relay.workers import WORKER_FD_ENV, Supervisor
 from media_relay.ws import WsConnection, WsServer
 from switchboard.carrier import signature
@@ -55,6 +57,7 @@ class Relay:
         self.idle.set()
         self.on_calls_changed: Callable[[int], None] = lambda active: None
         self._lag_watch: asyncio.Task[None] | None = None
+        self.stall_reporter: asyncio.Task[None] | None = None
 
     async def process_request(self, connection: WsConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -178,12 +181,15 @@ async def main() -> None:
     config = RelaySettings()
     relay = await build_relay(get_container(), config).start(config.host, config.port)
     logger.info("relay listening", extra={"host": config.host, "port": config.port})
+    if config.stall_report_ms:
+        relay.stall_reporter = asyncio.create_task(StallReporter(config.stall_report_ms).heartbeat())
     await serve_until_stopped(relay, LifecycleSettings())  # stops the relay after draining
 
 
 def run() -> Any:
     """`python -m media_relay`: one process, a supervisor of `workers` processes, or one of those."""
     config = RelaySettings()
+    sys.setswitchinterval(config.gil_switch_interval_ms / 1000)
     loop_factory = uvloop.new_event_loop if config.event_loop == "uvloop" else None
     if os.environ.get(WORKER_FD_ENV):
         from media_relay.worker import serve_worker
