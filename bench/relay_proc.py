@@ -67,8 +67,9 @@ class Relay:
     """The relay under test; `fakes` None runs it on the offline engines (pocketsphinx, flite)."""
 
     def __init__(self, stack: LocalStack, fakes: dict[str, str] | None, *, turn_model: bool = True,
-                 workers: int = 1, root: Path = ROOT, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+                 workers: int = 1, root: Path = ROOT, env: dict[str, str] | None = None,
+                 log: Path | None = None) -> None:
+        self.port, self.workers = free_port(), workers
         self.url = f"ws://127.0.0.1:{self.port}/twilio"
         c = stack.config
         speech = {"SWITCHBOARD_RELAY_STT_PROVIDER": "transcribe", "SWITCHBOARD_RELAY_TTS_PROVIDER": "polly",
@@ -88,8 +89,9 @@ class Relay:
                     **speech, "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
                     **({} if turn_model else {"SWITCHBOARD_RELAY_TURN_MODEL_PATH": ""}), **(env or {})}
         python = root / ".venv" / "bin" / "python"
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the relay writes to it until it exits)
         self.proc = subprocess.Popen([str(python if python.exists() else sys.executable), "-m", "media_relay"],
-                                     cwd=root, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     cwd=root, env=self.env, stdout=out, stderr=subprocess.PIPE)
 
     @property
     def pid(self) -> int:
