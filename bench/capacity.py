@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from relay_proc import Relay
+from relay_proc import EmbeddedRelay, Relay
 from stack import ROOT, LocalStack, Webhook, process_cpu_seconds, spoken
 
 from switchboard.carrier import signature
@@ -90,6 +90,7 @@ async def measure(relay: Relay, seconds: float) -> tuple[float, float]:
 async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, others: list[int],
                steady_s: float = STEADY_S, idle_s: float = IDLE_S) -> dict[str, Any]:
     rss_before = relay.rss_mib()
+    totals0 = relay.stats()  # no call is live: every frame after this is one of this step's calls
     async with httpx.AsyncClient(timeout=30) as http:
         clients = [await open_call(http, stack, relay, number, i) for i in range(n)]
     runners = [asyncio.create_task(c.run()) for c in clients]
@@ -99,8 +100,6 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     # Pacing counts from here: N calls set up in the same second (never so on a real line) are not
     # the steady state this measures.
     relay.stats(reset=True)
-    sent0 = sum(len(c.caller_frames) for c in clients)
-    got0 = sum(len(c.agent.chunks) for c in clients)
     idle, _ = await measure(relay, idle_s)
     rss_idle = relay.rss_mib()
     stop = asyncio.Event()
@@ -125,19 +124,26 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     deadline = time.monotonic() + 20
     while (stats := relay.stats())["activeCalls"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    sent_in = sum(len(c.caller_frames) for c in clients) - sent0
-    got_out = sum(len(c.agent.chunks) for c in clients) - got0
+    sent_in = sum(len(c.caller_frames) for c in clients)  # over the calls' whole lives, as the relay's totals
+    got_out = sum(len(c.agent.chunks) for c in clients)
     if relay.workers > 1:  # /stats answers for one worker: only what the clients saw counts
         await asyncio.sleep(3.0)
-        stats = {"framesIn": sent_in, "framesOut": got_out, "lateFrames": 0, "activeCalls": 0,
+        stats = {"framesInTotal": sent_in, "framesOutTotal": got_out, "lateFrames": 0, "activeCalls": 0,
                  "pacingLatenessMs": {"p50": None, "p99": None, "max": 0.0}, "loopLagMs": {"p99": None}}
+        totals0 = {"framesInTotal": 0, "framesOutTotal": 0}
     talking = 1000 * busy / n
     model = 1000 * model_cpu / elapsed / n
     return {"n": n, "stats": stats, "talking": talking, "idle": 1000 * idle / n, "model": model,
             "bare": talking - model, "share": busy, "others": load, "model_decisions": decisions,
             "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
             "mib_idle": (rss_idle - rss_before) / n, "mib": (rss - rss_before) / n,
-            "lost_in": sent_in - stats["framesIn"], "lost_out": stats["framesOut"] - got_out}
+            "lost_in": sent_in - (total(stats, "In") - total(totals0, "In")),
+            "lost_out": total(stats, "Out") - total(totals0, "Out") - got_out}
+
+
+def total(stats: dict[str, Any], way: str) -> int:
+    """Frames since the relay started (a relay from before these counters: since the last reset)."""
+    return int(stats.get(f"frames{way}Total", stats.get(f"frames{way}", 0)))
 
 
 def report(r: dict[str, Any], workers: int) -> bool:
@@ -169,7 +175,7 @@ HEADER = (f"{'calls':>5} {'idle':>6} {'talking':>8} {'model':>6} {'no-model':>7}
 async def run(args: argparse.Namespace) -> None:
     fakes_proc = None
     fakes: dict[str, str] | None = None
-    if not args.offline:
+    if not (args.offline or args.embedded):
         fakes_proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "speech_fakes.py")], cwd=ROOT,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert fakes_proc.stdout is not None
@@ -187,13 +193,16 @@ async def run(args: argparse.Namespace) -> None:
             api.post("/v1/webhooks", json={"url": hook.url})
         _, number = stack.agent_with_number()
         line = (await spoken(["I have a question about my order."]))[0].mulaw
-        relay = Relay(stack, fakes, turn_model=args.model, workers=args.workers, root=args.relay_from,
-                      env=dict(item.split("=", 1) for item in args.relay_env), log=args.relay_log)
+        relay = EmbeddedRelay(stack) if args.embedded else Relay(
+            stack, fakes, turn_model=args.model, workers=args.workers, root=args.relay_from,
+            env=dict(item.split("=", 1) for item in args.relay_env), log=args.relay_log)
         others = [os.getpid(), fakes_proc.pid if fakes_proc else os.getpid(), stack.pid]
         try:
             relay.wait_ready()
             speech = (f"STT transcribe (fake at {fakes['transcribe']}, HTTP/2+TLS), TTS polly (fake at "
                       f"{fakes['polly']})") if fakes else "STT pocketsphinx, TTS flite (offline)"
+            if args.embedded:
+                speech = "the relay inside make dev's own process, with its API and emulators (offline engines)"
             print(f"relay ({args.relay_from}, {args.workers} worker(s), end-of-turn model "
                   f"{'on' if args.model else 'off'}{''.join(', ' + e for e in args.relay_env)}): {speech}; "
                   f"a caller line every {TURN_EVERY_S:.0f} s per call; "
@@ -221,6 +230,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("steps", nargs="*", type=int, default=[10, 25, 50, 100])
     parser.add_argument("--offline", action="store_true", help="pocketsphinx and flite instead of the fakes")
+    parser.add_argument("--embedded", action="store_true",
+                        help="measure make dev's own process (relay, API, emulators) rather than a relay of its own")
     parser.add_argument("--no-model", dest="model", action="store_false", help="without the end-of-turn model")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--relay-log", type=Path, help="append the relay's log (stdout) to this file")

@@ -124,3 +124,30 @@ class Relay:
             self.proc.wait(timeout=15)
         if self.proc.poll() is None:
             self.proc.kill()
+
+
+class EmbeddedRelay(Relay):
+    """The relay inside `make dev`'s own process (`--embedded`): what the process costs per call, with
+    its API, DynamoDB emulator and carrier alongside (the load generator is still this process)."""
+
+    def __init__(self, stack: LocalStack) -> None:  # there is no process of its own to start
+        self.url = stack.config["relayUrl"]
+        self.port = int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
+        self.workers = 1
+        self._pid = stack.pid
+
+    @property
+    def pid(self) -> int:
+        return self._pid
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self._pid)
+
+    def rss_mib(self) -> float:
+        return tree_rss_mib(self._pid)
+
+    def wait_ready(self) -> None:
+        pass  # the stack was ready before the benchmark began
+
+    def stop(self) -> None:
+        pass  # the stack stops it

@@ -45,11 +45,12 @@ class Histogram:
 
 class RelayStats:
     def __init__(self) -> None:
+        self.frames_in = 0  # since the process started; the snapshot counts from the last reset
+        self.frames_out = 0
         self.reset()
 
     def reset(self) -> None:
-        self.frames_in = 0
-        self.frames_out = 0
+        self._in_at_reset, self._out_at_reset = self.frames_in, self.frames_out
         self.late_frames = 0  # sent after the far end needed it: the caller would have heard a gap
         self.lateness = Histogram()  # how far behind its deadline clock a frame went out
         self.loop_lag = Histogram()  # how late a 20 ms timer fired: the event loop's backlog
@@ -63,7 +64,8 @@ class RelayStats:
 
     def snapshot(self, active_calls: int) -> dict[str, Any]:
         return {"activeCalls": active_calls, "seconds": round(time.monotonic() - self.since, 3),
-                "framesIn": self.frames_in, "framesOut": self.frames_out, "lateFrames": self.late_frames,
+                "framesIn": self.frames_in - self._in_at_reset, "framesOut": self.frames_out - self._out_at_reset,
+                "framesInTotal": self.frames_in, "framesOutTotal": self.frames_out, "lateFrames": self.late_frames,
                 "pacingLatenessMs": self.lateness.summary(), "loopLagMs": self.loop_lag.summary()}
 
     async def watch_loop(self, interval_s: float = 0.02) -> None:
