@@ -102,7 +102,8 @@ class LocalAligner:
                 return None
         if len(segments) != len(flat):
             return None
-        spans, at = [], 0
+        spans: list[WordSpan] = []
+        at = 0
         for word, group in zip(words, tokens, strict=True):
             if not group:  # punctuation alone: no time of its own
                 edge = spans[-1].end_ms if spans else segments[0][0]

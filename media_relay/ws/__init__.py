@@ -8,6 +8,6 @@ stream sends) take a fast path that unmasks them with websockets' own C `apply_m
 """
 
 from media_relay.ws.connection import WsConnection
-from media_relay.ws.server import WsServer, serve
+from media_relay.ws.server import WsServer
 
-__all__ = ["WsConnection", "WsServer", "serve"]
+__all__ = ["WsConnection", "WsServer"]

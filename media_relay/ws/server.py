@@ -33,13 +33,8 @@ class WsServer:
     def _protocol(self) -> WsConnection:
         return WsConnection(self)
 
-    async def listen(self, host: str | None = None, port: int | None = None, *,
-                     sock: socket.socket | None = None) -> WsServer:
-        loop = asyncio.get_running_loop()
-        if sock is not None:
-            self.server = await loop.create_server(self._protocol, sock=sock)
-        else:
-            self.server = await loop.create_server(self._protocol, host, port)
+    async def listen(self, host: str | None, port: int) -> WsServer:
+        self.server = await asyncio.get_running_loop().create_server(self._protocol, host, port)
         return self
 
     async def adopt(self, sock: socket.socket) -> None:
@@ -74,7 +69,3 @@ class WsServer:
         if self._closed is not None:
             await asyncio.shield(self._closed)
 
-
-async def serve(handler: Handler, process_request: ProcessRequest, host: str, port: int, *,
-                max_size: int = 2**20) -> WsServer:
-    return await WsServer(handler, process_request, max_size=max_size).listen(host, port)
