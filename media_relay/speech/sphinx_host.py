@@ -23,6 +23,8 @@ import weakref
 from collections.abc import Callable
 from typing import IO, Any
 
+from media_relay.background import lower_this_process
+
 
 def _frame(value: Any) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -107,6 +109,7 @@ def _ops() -> dict[str, Callable[..., Any]]:
 
 def serve() -> None:
     """The host: answer requests until the relay closes the pipe."""
+    lower_this_process()  # the relay's event loop comes first
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints must not corrupt the replies
