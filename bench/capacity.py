@@ -87,7 +87,7 @@ async def measure(relay: Relay, seconds: float) -> tuple[float, float]:
     return (relay.cpu_seconds() - cpu0) / elapsed, elapsed
 
 
-async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, others: list[int],
+async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, others: list[int], hook: Webhook,
                steady_s: float = STEADY_S, idle_s: float = IDLE_S) -> dict[str, Any]:
     rss_before = relay.rss_mib()
     totals0 = relay.stats()  # no call is live: every frame after this is one of this step's calls
@@ -107,7 +107,11 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     await asyncio.sleep(2.0)
     model0 = model_totals(relay)
     others0 = [process_cpu_seconds(pid) for pid in others]
+    waited0 = relay.runqueue_wait_s()
+    turns0 = len(hook.requests)
     busy, elapsed = await measure(relay, steady_s)
+    turns = len(hook.requests) - turns0
+    waited = (relay.runqueue_wait_s() - waited0) / elapsed
     model1 = model_totals(relay)
     decisions, model_cpu = model1[0] - model0[0], model1[1] - model0[1]
     load = [(process_cpu_seconds(pid) - before) / elapsed for pid, before in zip(others, others0, strict=True)]
@@ -134,7 +138,9 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     talking = 1000 * busy / n
     model = 1000 * model_cpu / elapsed / n
     return {"n": n, "stats": stats, "talking": talking, "idle": 1000 * idle / n, "model": model,
-            "bare": talking - model, "share": busy, "others": load, "model_decisions": decisions,
+            "bare": talking - model, "share": busy, "others": load, "waited": waited, "turns": turns,
+            # What a turn costs beyond the calls' idle cost: comparable even where a starved relay did fewer turns.
+            "per_turn": 1000 * (busy - idle) * elapsed / turns if turns else None, "model_decisions": decisions,
             "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
             "mib_idle": (rss_idle - rss_before) / n, "mib": (rss - rss_before) / n,
             "lost_in": sent_in - (total(stats, "In") - total(totals0, "In")),
@@ -158,12 +164,16 @@ def report(r: dict[str, Any], workers: int) -> bool:
           f"{pace['p50'] or 0:>4.0f}/{pace['p99'] or 0:>3.0f}/{pace['max']:>6.1f} {s['lateFrames']:>4} "
           f"{r['lost_in']:>4}/{r['lost_out']:<4} {s['loopLagMs']['p99'] or 0:>4.0f}  {verdict}",
           flush=True)
+    if r["per_turn"] is not None:
+        print(f"      {r['turns']} turns: {r['per_turn']:.0f} ms of relay CPU per turn beyond the idle cost",
+              flush=True)
     if r["model_decisions"]:
         print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms of CPU each",
               flush=True)
     gen, fake, platform = (100 * x for x in r["others"])
     print(f"      the same 2 cores also ran: load generator {gen:.0f}%, speech fakes {fake:.0f}%, "
-          f"API+emulators {platform:.0f}% of a core", flush=True)
+          f"API+emulators {platform:.0f}% of a core; the relay's event loop waited for a core "
+          f"{1000 * r['waited']:.0f} ms a second", flush=True)
     return ok
 
 
@@ -207,10 +217,10 @@ async def run(args: argparse.Namespace) -> None:
                   f"{'on' if args.model else 'off'}{''.join(', ' + e for e in args.relay_env)}): {speech}; "
                   f"a caller line every {TURN_EVERY_S:.0f} s per call; "
                   f"{args.idle_s:.0f} s idle and {args.talk_s:.0f} s talking measured per step")
-            await step(2, stack, relay, number["phoneNumber"], line, others, steady_s=8.0)  # warm-up, not shown
+            await step(2, stack, relay, number["phoneNumber"], line, others, hook, steady_s=8.0)  # warm-up, not shown
             print(HEADER, flush=True)
             for n in args.steps:
-                r = await step(n, stack, relay, number["phoneNumber"], line, others, args.talk_s, args.idle_s)
+                r = await step(n, stack, relay, number["phoneNumber"], line, others, hook, args.talk_s, args.idle_s)
                 if report(r, args.workers):
                     best = max(best, n)
                 if r["share"] > SATURATED * args.workers:

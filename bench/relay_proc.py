@@ -53,6 +53,16 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def tree_runqueue_wait_s(pid: int) -> float:
+    """Seconds the main threads of a process tree have waited for a core (/proc/.../schedstat): an
+    event loop waiting here is late through no fault of its own, because the cores are oversubscribed."""
+    total = 0
+    for p in tree(pid):
+        with contextlib.suppress(OSError, IndexError):
+            total += int(Path(f"/proc/{p}/task/{p}/schedstat").read_text().split()[1])
+    return total / 1e9
+
+
 def tree_rss_mib(pid: int) -> float:
     total = 0.0
     for p in tree(pid):
@@ -102,6 +112,9 @@ class Relay:
 
     def rss_mib(self) -> float:
         return tree_rss_mib(self.proc.pid)
+
+    def runqueue_wait_s(self) -> float:
+        return tree_runqueue_wait_s(self.pid)
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 60
