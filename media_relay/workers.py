@@ -61,7 +61,7 @@ class Worker:
         return True
 
 
-def spawn(index: int, config: RelaySettings) -> Worker:
+def spawn(index: int) -> Worker:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     env = {**os.environ, WORKER_FD_ENV: str(theirs.fileno()), WORKER_INDEX_ENV: str(index)}
     if index != 0:  # the plain-HTTP side (transcript streams) is served by the first worker
@@ -94,7 +94,8 @@ class Supervisor:
                 worker.ready.set()
             if self.life is not None:
                 self.life.calls_changed(self._total())
-        worker.calls = worker.connections = 0
+        worker.calls = worker.connections = 0  # it exited: its calls ended with it
+        worker.ctrl.close()
         if self.life is not None:
             self.life.calls_changed(self._total())
 
@@ -116,7 +117,7 @@ class Supervisor:
             loop.add_signal_handler(sig, self.stopping.set)
         listener = socket.create_server((self.config.host, self.config.port), backlog=1024)
         listener.setblocking(False)
-        self.workers = [spawn(i, self.config) for i in range(self.config.workers)]
+        self.workers = [spawn(i) for i in range(self.config.workers)]
         readers = {w.index: asyncio.create_task(self._listen_to(w)) for w in self.workers}
         async with httpx.AsyncClient(timeout=5.0) as http:
             self.life = Lifecycle(TaskProtection(self.settings.ecs_agent_uri, http, self.settings.protection_minutes),
@@ -163,7 +164,7 @@ class Supervisor:
                         self.stopping.set()
                     continue
                 logger.error("relay worker exited; starting another", extra={"worker": i, "code": w.proc.returncode})
-                self.workers[i] = spawn(i, self.config)
+                self.workers[i] = spawn(i)
                 readers[i] = asyncio.create_task(self._listen_to(self.workers[i]))
 
     def _wait_all(self) -> None:
