@@ -122,13 +122,15 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     while (any(c.caller_speaking for c in clients) or any(c.agent_idle_for() < 2.0 for c in clients)) \
             and time.monotonic() < settle:
         await asyncio.sleep(0.1)
-    for c in clients:
+    sent_in = 0
+    for c in clients:  # frames after the stop message are not the relay's to read
+        sent_in += len(c.caller_frames)
         await c.hang_up()
     await asyncio.gather(*runners, return_exceptions=True)
     deadline = time.monotonic() + 20
     while (stats := relay.stats())["activeCalls"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    sent_in = sum(len(c.caller_frames) for c in clients)  # over the calls' whole lives, as the relay's totals
+    # sent_in: over the calls' whole lives up to their stop, as the relay's totals count them
     got_out = sum(len(c.agent.chunks) for c in clients)
     if relay.workers > 1:  # /stats answers for one worker: only what the clients saw counts
         await asyncio.sleep(3.0)
