@@ -1,22 +1,29 @@
-"""Capacity: how many simultaneous calls one relay process carries with its outbound audio on time.
+"""Capacity: what one relay process costs per call, and how many calls one core carries on time.
 
 Three processes besides this one: the local platform (`make dev`'s stack: DynamoDB emulator, API,
 carrier), the network speech fakes (Transcribe streaming over HTTP/2+TLS and Polly over HTTP, so the
 relay does the same socket work as against AWS), and the relay under test (`python -m media_relay`).
-This process plays the carrier for N calls at once: 20 ms caller frames at real time both ways,
-and every caller says a line every few seconds, which the relay transcribes, sends to the webhook
-(also here) and answers with fresh synthesised speech.
+This process plays the carrier for N calls at once: 20 ms caller frames at real time both ways;
+first everyone is quiet (idle: streams open, silence both ways), then every caller says a line every
+few seconds, which the relay transcribes, sends to the webhook (also here) and answers with fresh
+synthesised speech.
 
-For each N it prints the relay's outbound pacing (how far behind its deadline clock frames went
-out: p50/p99/max), frames that went out later than the far end needed them, frames lost either
-way, event-loop lag, CPU per idle call (its Transcribe stream open, nobody talking) and per busy
-call, and memory per call; the verdict is the largest N with pacing p99
-<= 20 ms and no late or lost frame. Target: 100 calls per relay process.
-Run: .venv/bin/python bench/capacity.py [N ...]   (default steps 25 50 100 150)
+For each N it prints the relay's CPU per call-second idle and talking (the relay's own process tree,
+measured from /proc, since the load generator shares the cores), the end-of-turn model's share of
+it, memory per call, calls per core (1000 ms / CPU per talking call-second), and outbound pacing:
+how far behind its deadline clock frames went out (p50/p99/max), frames late for the far end,
+frames lost either way, event-loop lag. Every N runs, so a cost per call that grows with N shows.
+Targets: CPU per call-second flat with N (±15 %), <= 6 ms per talking call-second without the
+model, <= 1 MiB per call, >= 100 calls per core with pacing p99 <= 20 ms and no late or lost frame.
+
+Run: .venv/bin/python bench/capacity.py [N ...] [--offline] [--no-model] [--workers K] [--relay-from DIR]
+(default steps 10 25 50 100; `--offline`: pocketsphinx and flite instead of the fakes; `--relay-from`:
+run another checkout's relay, for before/after figures)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -25,10 +32,12 @@ import random
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import ROOT, LocalStack, Webhook, free_port, process_cpu_seconds, process_rss_mib, spoken
+from relay_proc import EmbeddedRelay, Relay
+from stack import ROOT, LocalStack, Webhook, process_cpu_seconds, spoken
 
 from switchboard.carrier import signature
 from switchboard.localcarrier.media_client import MediaStreamClient
@@ -37,55 +46,9 @@ from switchboard.localcarrier.twiml_reader import stream_target
 
 TURN_EVERY_S = 6.0
 STEADY_S = 24.0
-IDLE_S = 8.0
+IDLE_S = 10.0
 PACING_P99_MS = 20.0
-
-
-class Relay:
-    """The relay under test, in its own process, on the network speech providers."""
-
-    def __init__(self, stack: LocalStack, fakes: dict[str, str], *, turn_model: bool = True) -> None:
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}/twilio"
-        c = stack.config
-        self.env = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                    "AWS_REGION": c["awsRegion"], "SWITCHBOARD_AWS_ENDPOINT_URL": c["awsEndpointUrl"],
-                    "SWITCHBOARD_TABLE_NAME": "switchboard", "SWITCHBOARD_CARRIER": "local",
-                    "SWITCHBOARD_TWILIO_API_BASE": c["twilioApiBase"],
-                    "SWITCHBOARD_TWILIO_ACCOUNT_SID": c["twilioAccountSid"],
-                    "SWITCHBOARD_TWILIO_AUTH_TOKEN": c["twilioAuthToken"],
-                    "SWITCHBOARD_RELAY_HOST": "127.0.0.1", "SWITCHBOARD_RELAY_PORT": str(self.port),
-                    "SWITCHBOARD_RELAY_PUBLIC_URL": self.url,
-                    "SWITCHBOARD_RELAY_STT_PROVIDER": "transcribe", "SWITCHBOARD_RELAY_TTS_PROVIDER": "polly",
-                    "SWITCHBOARD_RELAY_TRANSCRIBE_ENDPOINT": fakes["transcribe"],
-                    "SWITCHBOARD_RELAY_TRANSCRIBE_CA_FILE": fakes["ca"],
-                    "SWITCHBOARD_RELAY_POLLY_ENDPOINT": fakes["polly"],
-                    "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
-                    **({} if turn_model else {"SWITCHBOARD_RELAY_TURN_MODEL_PATH": ""})}
-        self.proc = subprocess.Popen([sys.executable, "-m", "media_relay"], cwd=ROOT, env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
-                    return
-            if self.proc.poll() is not None:
-                raise RuntimeError("relay exited: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
-            time.sleep(0.2)
-        raise RuntimeError("relay did not come up")
-
-    def stats(self, reset: bool = False) -> dict[str, Any]:
-        url = f"http://127.0.0.1:{self.port}/stats" + ("?reset" if reset else "")
-        return httpx.get(url, timeout=5).json()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=15)
-        if self.proc.poll() is None:
-            self.proc.kill()
+SATURATED = 0.9  # of one core per worker: more calls would only measure a starved relay
 
 
 async def open_call(http: httpx.AsyncClient, stack: LocalStack, relay: Relay, number: str, i: int
@@ -111,66 +74,129 @@ async def talk(client: MediaStreamClient, line: bytes, stop: asyncio.Event) -> N
             await asyncio.wait_for(stop.wait(), TURN_EVERY_S)
 
 
-async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, fakes_pid: int
-               ) -> dict[str, Any]:
-    relay.stats(reset=True)
-    rss_idle = process_rss_mib(relay.proc.pid)
+def model_totals(relay: Relay) -> tuple[int, float]:
+    model = relay.stats().get("turnModel") or {"decisions": 0, "cpuSeconds": 0.0}
+    return model["decisions"], model["cpuSeconds"]
+
+
+async def measure(relay: Relay, seconds: float) -> tuple[float, float]:
+    """Relay CPU seconds per second over `seconds`, and the seconds it took."""
+    cpu0, t0 = relay.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    return (relay.cpu_seconds() - cpu0) / elapsed, elapsed
+
+
+async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes, others: list[int], hook: Webhook,
+               steady_s: float = STEADY_S, idle_s: float = IDLE_S) -> dict[str, Any]:
+    rss_before = relay.rss_mib()
+    totals0 = relay.stats()  # no call is live: every frame after this is one of this step's calls
     async with httpx.AsyncClient(timeout=30) as http:
         clients = [await open_call(http, stack, relay, number, i) for i in range(n)]
     runners = [asyncio.create_task(c.run()) for c in clients]
     while not all(c.started_at for c in clients):
         await asyncio.sleep(0.05)
-    # Idle first: every call's streams are open (Transcribe keep-alive, caller frames at real time)
-    # but nobody talks: the cost of an open call and its recognition stream.
-    await asyncio.sleep(2.0)
-    idle0, i0 = process_cpu_seconds(relay.proc.pid), time.monotonic()
-    await asyncio.sleep(IDLE_S)
-    idle_cpu = (process_cpu_seconds(relay.proc.pid) - idle0) / (time.monotonic() - i0)
+    await asyncio.sleep(3.0)  # greetings played
+    # Pacing counts from here: N calls set up in the same second (never so on a real line) are not
+    # the steady state this measures.
+    relay.stats(reset=True)
+    idle, _ = await measure(relay, idle_s)
+    rss_idle = relay.rss_mib()
     stop = asyncio.Event()
     talkers = [asyncio.create_task(talk(c, line, stop)) for c in clients]
     await asyncio.sleep(2.0)
-    cpu0, t0 = process_cpu_seconds(relay.proc.pid), time.monotonic()
-    model0 = relay.stats().get("turnModel") or {"decisions": 0, "cpuSeconds": 0.0}
-    others0 = [process_cpu_seconds(os.getpid()), process_cpu_seconds(fakes_pid), process_cpu_seconds(stack.pid)]
-    await asyncio.sleep(STEADY_S)
-    cpu = process_cpu_seconds(relay.proc.pid) - cpu0
-    elapsed = time.monotonic() - t0
-    model1 = relay.stats().get("turnModel") or {"decisions": 0, "cpuSeconds": 0.0}
-    decisions = model1["decisions"] - model0["decisions"]
-    model_cpu = model1["cpuSeconds"] - model0["cpuSeconds"]
-    others = [(process_cpu_seconds(pid) - before) / elapsed
-              for pid, before in zip((os.getpid(), fakes_pid, stack.pid), others0, strict=True)]
-    rss = process_rss_mib(relay.proc.pid)
+    model0 = model_totals(relay)
+    others0 = [process_cpu_seconds(pid) for pid in others]
+    waited0 = relay.runqueue_wait_s()
+    turns0 = len(hook.requests)
+    busy, elapsed = await measure(relay, steady_s)
+    turns = len(hook.requests) - turns0
+    waited = (relay.runqueue_wait_s() - waited0) / elapsed
+    model1 = model_totals(relay)
+    decisions, model_cpu = model1[0] - model0[0], model1[1] - model0[1]
+    load = [(process_cpu_seconds(pid) - before) / elapsed for pid, before in zip(others, others0, strict=True)]
+    rss = relay.rss_mib()
     stop.set()
     await asyncio.gather(*talkers)
-    while any(c.caller_speaking for c in clients) or any(c.agent_idle_for() < 2.0 for c in clients):
+    settle = time.monotonic() + 30  # let the last turns finish, but never wait forever on a starved relay
+    while (any(c.caller_speaking for c in clients) or any(c.agent_idle_for() < 2.0 for c in clients)) \
+            and time.monotonic() < settle:
         await asyncio.sleep(0.1)
-    for c in clients:
+    sent_in = 0
+    for c in clients:  # frames after the stop message are not the relay's to read
+        sent_in += len(c.caller_frames)
         await c.hang_up()
     await asyncio.gather(*runners, return_exceptions=True)
     deadline = time.monotonic() + 20
     while (stats := relay.stats())["activeCalls"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    sent_in = sum(len(c.caller_frames) for c in clients)
+    # sent_in: over the calls' whole lives up to their stop, as the relay's totals count them
     got_out = sum(len(c.agent.chunks) for c in clients)
-    return {"n": n, "stats": stats, "cpu_per_call_ms_per_s": 1000 * cpu / elapsed / n, "cpu_share": cpu / elapsed,
-            "idle_per_call_ms_per_s": 1000 * idle_cpu / n, "others": others,
-            "rss_per_call_mib": (rss - rss_idle) / n, "rss": rss, "lost_in": sent_in - stats["framesIn"],
-            "model_decisions": decisions, "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
-            "model_ms_per_call_s": 1000 * model_cpu / elapsed / n,
-            "lost_out": stats["framesOut"] - got_out}
+    if relay.workers > 1:  # /stats answers for one worker: only what the clients saw counts
+        await asyncio.sleep(3.0)
+        stats = {"framesInTotal": sent_in, "framesOutTotal": got_out, "lateFrames": 0, "activeCalls": 0,
+                 "pacingLatenessMs": {"p50": None, "p99": None, "max": 0.0}, "loopLagMs": {"p99": None}}
+        totals0 = {"framesInTotal": 0, "framesOutTotal": 0}
+    talking = 1000 * busy / n
+    model = 1000 * model_cpu / elapsed / n
+    return {"n": n, "stats": stats, "talking": talking, "idle": 1000 * idle / n, "model": model,
+            "bare": talking - model, "share": busy, "others": load, "waited": waited, "turns": turns,
+            # What a turn costs beyond the calls' idle cost: comparable even where a starved relay did fewer turns.
+            "per_turn": 1000 * (busy - idle) * elapsed / turns if turns else None, "model_decisions": decisions,
+            "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
+            "mib_idle": (rss_idle - rss_before) / n, "mib": (rss - rss_before) / n,
+            "lost_in": sent_in - (total(stats, "In") - total(totals0, "In")),
+            "lost_out": total(stats, "Out") - total(totals0, "Out") - got_out}
 
 
-async def main(steps: list[int]) -> None:
-    fakes_proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "speech_fakes.py")], cwd=ROOT,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert fakes_proc.stdout is not None and fakes_proc.stdin is not None
-    fakes = json.loads(fakes_proc.stdout.readline())
+def total(stats: dict[str, Any], way: str) -> int:
+    """Frames since the relay started (a relay from before these counters: since the last reset)."""
+    return int(stats.get(f"frames{way}Total", stats.get(f"frames{way}", 0)))
+
+
+def report(r: dict[str, Any], workers: int) -> bool:
+    s = r["stats"]
+    pace = s["pacingLatenessMs"]
+    ok = pace["p99"] is not None and pace["p99"] <= PACING_P99_MS and s["lateFrames"] == 0 and r["lost_out"] == 0 \
+        and r["lost_in"] == 0
+    verdict = ("ok" if ok else "OVER") if pace["p99"] is not None else "(pacing: per worker, not shown)"
+    per_core = 1000 / r["talking"] if r["talking"] > 0 else float("inf")
+    print(f"{r['n']:>5} {r['idle']:>6.2f} {r['talking']:>8.2f} {r['model']:>6.2f} {r['bare']:>7.2f} "
+          f"{per_core:>6.0f} {r['mib_idle']:>5.2f}/{r['mib']:<5.2f} {100 * r['share']:>4.0f}% "
+          f"{pace['p50'] or 0:>4.0f}/{pace['p99'] or 0:>3.0f}/{pace['max']:>6.1f} {s['lateFrames']:>4} "
+          f"{r['lost_in']:>4}/{r['lost_out']:<4} {s['loopLagMs']['p99'] or 0:>4.0f}  {verdict}",
+          flush=True)
+    if r["per_turn"] is not None:
+        print(f"      {r['turns']} turns: {r['per_turn']:.0f} ms of relay CPU per turn beyond the idle cost",
+              flush=True)
+    if r["model_decisions"]:
+        print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms of CPU each",
+              flush=True)
+    gen, fake, platform = (100 * x for x in r["others"])
+    print(f"      the same 2 cores also ran: load generator {gen:.0f}%, speech fakes {fake:.0f}%, "
+          f"API+emulators {platform:.0f}% of a core; the relay's event loop waited for a core "
+          f"{1000 * r['waited']:.0f} ms a second", flush=True)
+    return ok
+
+
+HEADER = (f"{'calls':>5} {'idle':>6} {'talking':>8} {'model':>6} {'no-model':>7} {'/core':>6} {'MiB/call':>11} "
+          f"{'CPU':>5} {'pacing p50/p99/max':>18} {'late':>4} {'lost in/out':>9} {'lag':>4}\n"
+          f"{'':>5} {'-- ms of relay CPU per call-second --':>38}")
+
+
+async def run(args: argparse.Namespace) -> None:
+    fakes_proc = None
+    fakes: dict[str, str] | None = None
+    if not (args.offline or args.embedded):
+        fakes_proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "speech_fakes.py")], cwd=ROOT,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert fakes_proc.stdout is not None
+        fakes = json.loads(fakes_proc.stdout.readline())
     counter = 0
 
     def reply(_: dict[str, Any]) -> list[dict[str, Any]]:
         nonlocal counter
-        counter += 1  # a new sentence each time, so every answer is a real Polly request
+        counter += 1  # a new sentence each time, so every answer is a real TTS request
         return [{"text": f"Sure, I noted request {counter}."}]
 
     best = 0
@@ -179,54 +205,57 @@ async def main(steps: list[int]) -> None:
             api.post("/v1/webhooks", json={"url": hook.url})
         _, number = stack.agent_with_number()
         line = (await spoken(["I have a question about my order."]))[0].mulaw
-        relay = Relay(stack, fakes)
+        relay = EmbeddedRelay(stack) if args.embedded else Relay(
+            stack, fakes, turn_model=args.model, workers=args.workers, root=args.relay_from,
+            env=dict(item.split("=", 1) for item in args.relay_env), log=args.relay_log)
+        others = [os.getpid(), fakes_proc.pid if fakes_proc else os.getpid(), stack.pid]
         try:
             relay.wait_ready()
-            print(f"relay: STT transcribe (fake at {fakes['transcribe']}, HTTP/2+TLS), TTS polly (fake at "
-                  f"{fakes['polly']}); a caller line every {TURN_EVERY_S:.0f} s per call; {STEADY_S:.0f} s measured")
-            print(f"{'calls':>5} {'pacing p50/p99/max ms':>22} {'late':>5} {'lost in/out':>11} {'loop lag p99':>12} "
-                  f"{'CPU/call':>10} {'relay CPU':>9} {'MiB/call':>8} {'turns':>6}")
-            for n in steps:
-                turns0 = len(hook.requests)
-                r = await step(n, stack, relay, number["phoneNumber"], line, fakes_proc.pid)
-                s = r["stats"]
-                pace = s["pacingLatenessMs"]
-                ok = (pace["p99"] or 0) <= PACING_P99_MS and s["lateFrames"] == 0 and r["lost_out"] == 0 \
-                    and r["lost_in"] == 0
-                print(f"{n:>5} {pace['p50'] or 0:>8.0f}/{pace['p99'] or 0:>4.0f}/{pace['max']:>6.1f} "
-                      f"{s['lateFrames']:>5} {r['lost_in']:>5}/{r['lost_out']:<5} "
-                      f"{s['loopLagMs']['p99'] or 0:>10.0f} ms"
-                      f" {r['cpu_per_call_ms_per_s']:>6.2f} ms/s {100 * r['cpu_share']:>8.0f}% "
-                      f"{r['rss_per_call_mib']:>8.2f} {len(hook.requests) - turns0:>6}  {'ok' if ok else 'OVER'}",
-                      flush=True)
-                print(f"      idle (streams open, nobody talking): {r['idle_per_call_ms_per_s']:.2f} ms of CPU per "
-                      "call-second, the cost of an open call and its Transcribe stream", flush=True)
-                if r["model_decisions"]:
-                    print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms "
-                          f"of CPU each, {r['model_ms_per_call_s']:.2f} ms per call-second (in the CPU/call above)",
-                          flush=True)
-                load, fake, platform = (100 * x for x in r["others"])
-                print(f"      the same 2 cores also ran: load generator {load:.0f}%, speech fakes {fake:.0f}%, "
-                      f"API+emulators {platform:.0f}% of a core", flush=True)
-                if not ok:
+            speech = (f"STT transcribe (fake at {fakes['transcribe']}, HTTP/2+TLS), TTS polly (fake at "
+                      f"{fakes['polly']})") if fakes else "STT pocketsphinx, TTS flite (offline)"
+            if args.embedded:
+                speech = "the relay inside make dev's own process, with its API and emulators (offline engines)"
+            print(f"relay ({args.relay_from}, {args.workers} worker(s), end-of-turn model "
+                  f"{'on' if args.model else 'off'}{''.join(', ' + e for e in args.relay_env)}): {speech}; "
+                  f"a caller line every {TURN_EVERY_S:.0f} s per call; "
+                  f"{args.idle_s:.0f} s idle and {args.talk_s:.0f} s talking measured per step")
+            await step(2, stack, relay, number["phoneNumber"], line, others, hook, steady_s=8.0)  # warm-up, not shown
+            print(HEADER, flush=True)
+            for n in args.steps:
+                r = await step(n, stack, relay, number["phoneNumber"], line, others, hook, args.talk_s, args.idle_s)
+                if report(r, args.workers):
+                    best = max(best, n)
+                if r["share"] > SATURATED * args.workers:
+                    print(f"      the relay is saturated ({100 * r['share']:.0f}% of a core): larger N not run")
                     break
-                best = n
         finally:
             relay.stop()
-        bare = Relay(stack, fakes, turn_model=False)  # the same first step, turns ended by silence alone
-        try:
-            bare.wait_ready()
-            r = await step(steps[0], stack, bare, number["phoneNumber"], line, fakes_proc.pid)
-            print(f"{steps[0]:>5} calls without the end-of-turn model: {r['cpu_per_call_ms_per_s']:.2f} ms of CPU per "
-                  f"talking call-second, {r['idle_per_call_ms_per_s']:.2f} idle", flush=True)
-        finally:
-            bare.stop()
-            fakes_proc.stdin.close()
-            print("speech fakes served: " + fakes_proc.stdout.readline().strip())
-            fakes_proc.wait(timeout=10)
+            if fakes_proc is not None and fakes_proc.stdin is not None and fakes_proc.stdout is not None:
+                fakes_proc.stdin.close()
+                print("speech fakes served: " + fakes_proc.stdout.readline().strip())
+                fakes_proc.wait(timeout=10)
     print(f"largest N within {PACING_P99_MS:.0f} ms p99 pacing with no late or lost frame: {best} "
-          f"(target 100; peers: about 5 calls per core)")
+          "(pacing shares these 2 cores with the load generator; calls per core is the capacity figure)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("steps", nargs="*", type=int, default=[10, 25, 50, 100])
+    parser.add_argument("--offline", action="store_true", help="pocketsphinx and flite instead of the fakes")
+    parser.add_argument("--embedded", action="store_true",
+                        help="measure make dev's own process (relay, API, emulators) rather than a relay of its own")
+    parser.add_argument("--no-model", dest="model", action="store_false", help="without the end-of-turn model")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--relay-log", type=Path, help="append the relay's log (stdout) to this file")
+    parser.add_argument("--idle-s", type=float, default=IDLE_S, help="seconds of idle calls measured per step")
+    parser.add_argument("--talk-s", type=float, default=STEADY_S, help="seconds of talking calls measured per step")
+    parser.add_argument("--relay-from", type=Path, default=ROOT, help="run the relay of another checkout")
+    parser.add_argument("--relay-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the relay (e.g. SWITCHBOARD_RELAY_EVENT_LOOP=asyncio), to measure one step")
+    args = parser.parse_args()
+    args.steps = args.steps or [10, 25, 50, 100]
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
-    asyncio.run(main([int(a) for a in sys.argv[1:]] or [25, 50, 100, 150]))
+    main()

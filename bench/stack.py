@@ -54,7 +54,8 @@ class LocalStack:
         """`env`: settings for the stack, without the SWITCHBOARD_ prefix (PLAN_CONCURRENT_CALLS="500")."""
         self.state = tempfile.TemporaryDirectory(prefix="switchboard-bench-")
         self.env = {**os.environ, "SWITCHBOARD_STATE_DIR": self.state.name, "PYTHONUNBUFFERED": "1",
-                    **{f"SWITCHBOARD_{k.upper()}_PORT": str(free_port()) for k in ("api", "aws", "carrier", "relay")},
+                    **{f"SWITCHBOARD_{k.upper()}_PORT": str(free_port())
+                       for k in ("api", "aws", "carrier", "relay", "relay_http")},
                     **{f"SWITCHBOARD_{k.upper()}": v for k, v in env.items()}}
         self.proc: subprocess.Popen[bytes] | None = None
         self.config: dict[str, Any] = {}

@@ -30,6 +30,17 @@ class RelaySettings(BaseSettings):
     turn_model_threshold: float = Field(default=0.9, gt=0, le=1)
     # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
     max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
+    # Worker processes, one per vCPU (the template sets the task's count): above 1, a supervisor owns
+    # the socket and hands each connection to the least-loaded worker (media_relay.workers).
+    workers: int = Field(default=1, ge=1, le=64)
+    # The event loop: uvloop (libuv) costs less per socket read and timer than asyncio's own loop.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # How long a thread may hold the GIL while another waits (Python's default: 5 ms). Speech SDKs
+    # and DynamoDB writes run Python in threads; the event loop, which paces every call's audio,
+    # waits up to this long for the GIL each time one of them has it.
+    gil_switch_interval_ms: float = Field(default=5.0, gt=0, le=100)
+    # Diagnostics: log the event loop's stack whenever it stalls this long (unset: off).
+    stall_report_ms: float | None = Field(default=None, gt=0)
 
     # AWS speech (docs/aws-speech.md). Credentials come from the default chain (environment,
     # profile, container or instance role); the region from AWS_REGION.

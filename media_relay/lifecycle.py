@@ -164,8 +164,13 @@ class Drainable(Protocol):
 
 
 async def serve_until_stopped(relay: Drainable, settings: LifecycleSettings | None = None,
-                              signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)) -> None:
-    """Run until SIGTERM/SIGINT, then drain (no new calls, live ones finish up to the deadline) and stop."""
+                              signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
+                              follow: bool = True) -> None:
+    """Run until SIGTERM/SIGINT, then drain (no new calls, live ones finish up to the deadline) and stop.
+
+    `follow`: hold scale-in protection and write the metric for this process's calls. A worker
+    process does not: its supervisor follows the sum over workers (`media_relay.workers`).
+    """
     settings = settings or LifecycleSettings()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -174,9 +179,11 @@ async def serve_until_stopped(relay: Drainable, settings: LifecycleSettings | No
     async with httpx.AsyncClient(timeout=5.0) as http:
         life = Lifecycle(TaskProtection(settings.ecs_agent_uri, http, settings.protection_minutes),
                          ActiveCallsMetric(settings.service_name), settings.metric_interval_seconds)
-        relay.on_calls_changed = life.calls_changed
-        life.calls_changed(relay.active)
-        runner = asyncio.create_task(life.run())
+        runner: asyncio.Task[None] | None = None
+        if follow:
+            relay.on_calls_changed = life.calls_changed
+            life.calls_changed(relay.active)
+            runner = asyncio.create_task(life.run())
         try:
             await stopping.wait()
             logger.info("draining", extra={"activeCalls": relay.active, "deadlineSeconds": settings.drain_seconds})
@@ -186,4 +193,5 @@ async def serve_until_stopped(relay: Drainable, settings: LifecycleSettings | No
             for sig in signals:
                 loop.remove_signal_handler(sig)
             await relay.stop()
-            await life.close(runner)
+            if runner is not None:
+                await life.close(runner)

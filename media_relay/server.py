@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 import httpx
-from websockets.asyncio.server import Server, ServerConnection, serve
+import uvloop
 from websockets.http11 import Request, Response
 
 from media_relay.analysis import PostCallAnalyst
@@ -32,6 +34,9 @@ from media_relay.llm.factory import build_language_model
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
+from media_relay.stats import StallReporter
+from media_relay.workers import WORKER_FD_ENV, Supervisor
+from media_relay.ws import WsConnection, WsServer
 from switchboard.carrier import signature
 from switchboard.container import Container, get_container
 from switchboard.logging import logger
@@ -48,14 +53,15 @@ class Relay:
         self.web_calls = web_calls
         self.http_side: HttpSide | None = None
         self.active = 0
-        self.server: Server | None = None
+        self.server: WsServer | None = None
         self.draining = False
         self.idle = asyncio.Event()
         self.idle.set()
         self.on_calls_changed: Callable[[int], None] = lambda active: None
         self._lag_watch: asyncio.Task[None] | None = None
+        self.stall_reporter: asyncio.Task[None] | None = None
 
-    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def process_request(self, connection: WsConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == WEB_PATH and self.web_calls is not None:
             if self.draining:
@@ -63,7 +69,7 @@ class Relay:
             return await gate.admit(self.web_calls, connection, request)
         return self.check_request(connection, request)
 
-    def check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def check_request(self, connection: WsConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path == "/health":
             if self.draining:  # the load balancer stops routing here; live calls go on
@@ -88,11 +94,11 @@ class Relay:
         return None
 
     @staticmethod
-    def _from_loopback(connection: ServerConnection) -> bool:
+    def _from_loopback(connection: WsConnection) -> bool:
         peer = connection.remote_address
         return bool(peer) and peer[0] in ("127.0.0.1", "::1")
 
-    async def handle(self, ws: ServerConnection) -> None:
+    async def handle(self, ws: WsConnection) -> None:
         self._count(+1)
         try:
             grant = gate.grant_of(ws)
@@ -122,9 +128,11 @@ class Relay:
             return False
         return True
 
-    async def start(self, host: str, port: int) -> Relay:
-        self.server = await serve(self.handle, host, port, process_request=self.process_request,
-                                  max_size=2**20, ping_interval=None, compression=None)
+    async def start(self, host: str | None, port: int | None) -> Relay:
+        """Listen on `port`; None: serve the sockets a supervisor hands over (`media_relay.worker`)."""
+        self.server = WsServer(self.handle, self.process_request, max_size=2**20)
+        if port is not None:
+            await self.server.listen(host, port)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
         if self.http_side is not None:
             await self.http_side.start()
@@ -180,8 +188,20 @@ async def main() -> None:
     config = RelaySettings()
     relay = await build_relay(get_container(), config).start(config.host, config.port)
     logger.info("relay listening", extra={"host": config.host, "port": config.port})
+    if config.stall_report_ms:
+        relay.stall_reporter = asyncio.create_task(StallReporter(config.stall_report_ms).heartbeat())
     await serve_until_stopped(relay, LifecycleSettings())  # stops the relay after draining
 
 
 def run() -> Any:
-    return asyncio.run(main())
+    """`python -m media_relay`: one process, a supervisor of `workers` processes, or one of those."""
+    config = RelaySettings()
+    sys.setswitchinterval(config.gil_switch_interval_ms / 1000)
+    loop_factory = uvloop.new_event_loop if config.event_loop == "uvloop" else None
+    if os.environ.get(WORKER_FD_ENV):
+        from media_relay.worker import serve_worker
+
+        return asyncio.run(serve_worker(config), loop_factory=loop_factory)
+    if config.workers > 1:  # the supervisor only accepts and hands over: asyncio's own loop will do
+        raise SystemExit(asyncio.run(Supervisor(config, LifecycleSettings()).run()))
+    return asyncio.run(main(), loop_factory=loop_factory)

@@ -7,8 +7,13 @@ loopback clients only (the capacity benchmark reads it); the load balancer never
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 import time
+import traceback
 from typing import Any
+
+from switchboard.logging import logger
 
 BUCKETS = 500  # 1 ms buckets; the last one holds everything from 499 ms up
 
@@ -40,11 +45,12 @@ class Histogram:
 
 class RelayStats:
     def __init__(self) -> None:
+        self.frames_in = 0  # since the process started; the snapshot counts from the last reset
+        self.frames_out = 0
         self.reset()
 
     def reset(self) -> None:
-        self.frames_in = 0
-        self.frames_out = 0
+        self._in_at_reset, self._out_at_reset = self.frames_in, self.frames_out
         self.late_frames = 0  # sent after the far end needed it: the caller would have heard a gap
         self.lateness = Histogram()  # how far behind its deadline clock a frame went out
         self.loop_lag = Histogram()  # how late a 20 ms timer fired: the event loop's backlog
@@ -58,7 +64,8 @@ class RelayStats:
 
     def snapshot(self, active_calls: int) -> dict[str, Any]:
         return {"activeCalls": active_calls, "seconds": round(time.monotonic() - self.since, 3),
-                "framesIn": self.frames_in, "framesOut": self.frames_out, "lateFrames": self.late_frames,
+                "framesIn": self.frames_in - self._in_at_reset, "framesOut": self.frames_out - self._out_at_reset,
+                "framesInTotal": self.frames_in, "framesOutTotal": self.frames_out, "lateFrames": self.late_frames,
                 "pacingLatenessMs": self.lateness.summary(), "loopLagMs": self.loop_lag.summary()}
 
     async def watch_loop(self, interval_s: float = 0.02) -> None:
@@ -66,3 +73,37 @@ class RelayStats:
             asked = time.monotonic()
             await asyncio.sleep(interval_s)
             self.loop_lag.add((time.monotonic() - asked - interval_s) * 1000)
+
+
+class StallReporter:
+    """Logs where the event loop was when it stalled (opt-in: SWITCHBOARD_RELAY_STALL_REPORT_MS).
+
+    A thread checks a heartbeat the loop bumps every 10 ms; when it is `threshold_ms` stale, the
+    loop thread's stack goes to the log, at most once per stall. What holds up the loop (a blocking
+    call, a long callback, the GIL held by a worker thread) holds up every call's audio.
+    """
+
+    def __init__(self, threshold_ms: float) -> None:
+        self.threshold_s = threshold_ms / 1000
+        self.beat = time.monotonic()
+        self.loop_thread = threading.get_ident()
+        self._stop = threading.Event()
+
+    async def heartbeat(self) -> None:
+        threading.Thread(target=self._watch, name="stall-reporter", daemon=True).start()
+        try:
+            while True:
+                self.beat = time.monotonic()
+                await asyncio.sleep(0.01)
+        finally:
+            self._stop.set()
+
+    def _watch(self) -> None:
+        reported = 0.0
+        while not self._stop.wait(0.005):
+            stale = time.monotonic() - self.beat
+            if stale >= self.threshold_s and self.beat != reported:
+                reported = self.beat
+                frame = sys._current_frames().get(self.loop_thread)
+                stack = "".join(traceback.format_stack(frame)[-12:]) if frame is not None else "?"
+                logger.warning("event loop stalled", extra={"staleMs": round(stale * 1000), "stack": stack})

@@ -7,6 +7,7 @@ control messages (`media_relay.browser.protocol`). A wire never decides anything
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -34,9 +35,10 @@ class TwilioWire:
 
     def __init__(self, send: Send, stream_sid: str) -> None:
         self.send, self.stream_sid = send, stream_sid
+        self._prefix = tp.media_prefix(stream_sid)
 
     async def media(self, mulaw: bytes) -> None:
-        await self.send(tp.media(self.stream_sid, mulaw))
+        await self.send(self._prefix + base64.b64encode(mulaw).decode() + tp.MEDIA_SUFFIX)
 
     async def mark(self, name: str) -> None:
         await self.send(tp.mark(self.stream_sid, name))

@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from media_relay.audio.quantile import percentile
+
 WINDOW_S = 0.6  # echo arrives within this long of the audio that caused it (network and room)
 MARGIN_DB = 6.0
 HISTORY = 500  # frames (10 s) of ratios the echo level is taken from
@@ -67,5 +69,5 @@ class EchoGate:
             self._ratios.append(ratio)
             self._count += 1
             if len(self._ratios) >= MIN_HISTORY and self._count % 10 == 0:
-                self.level = float(np.percentile(np.fromiter(self._ratios, dtype=np.float64), PERCENTILE))
+                self.level = percentile(np.fromiter(self._ratios, dtype=np.float64), PERCENTILE)
         return ratio < self.level * self.margin

@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 import webrtcvad
 
+from media_relay.audio.quantile import percentile
 from media_relay.ports import FRAME_MS, SAMPLE_RATE
 
 ENERGY_FLOOR = 300.0  # RMS below this is silence whatever webrtcvad says (line noise)
@@ -65,7 +66,7 @@ class FrameAnalyzer:
         self._energies[self._filled % BACKGROUND_WINDOW] = energy
         self._filled += 1
         if self._filled % 10 == 0 and self._filled >= BACKGROUND_WINDOW:  # every 200 ms, once 5 s are known
-            self._background = float(np.percentile(self._energies, BACKGROUND_PERCENTILE))
+            self._background = percentile(self._energies, BACKGROUND_PERCENTILE)
 
 
 @dataclass

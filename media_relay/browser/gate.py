@@ -11,10 +11,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from media_relay.browser.records import WebCallRecords
+from media_relay.ws import WsConnection
 from switchboard.errors import SwitchboardError
 from switchboard.logging import logger
 from switchboard.store.web_tokens import WebCallGrant
@@ -22,7 +22,7 @@ from switchboard.store.web_tokens import WebCallGrant
 GRANT_ATTR = "web_call_grant"
 
 
-async def admit(calls: WebCallRecords, connection: ServerConnection, request: Request) -> Response | None:
+async def admit(calls: WebCallRecords, connection: WsConnection, request: Request) -> Response | None:
     token = (parse_qs(urlsplit(request.path).query).get("token") or [""])[0]
     if not token:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "A web call needs its access token (?token=...).\n")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from media_relay.audio.resample import upsample_2x
+from media_relay.background import lower_this_thread
 from media_relay.endpointing.features import fit, log_mel
 from switchboard.logging import logger
 
@@ -34,7 +35,8 @@ class SmartTurn:
     def __init__(self, path: Path | str | None = None, *, threshold: float = 0.9, threads: int = 1) -> None:
         self.path = Path(path) if path else default_model_path()
         self.threshold = threshold  # a score this high ends the turn at a pause
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="smart-turn")
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="smart-turn",
+                                           initializer=lower_this_thread)  # the audio loop comes first
         self._session: Any = None
         self._lock = threading.Lock()
         self.decisions = 0

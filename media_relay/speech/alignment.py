@@ -2,7 +2,8 @@
 
 Exact where the heuristic in `timing` guesses, so English speech uses it when the relay has
 pocketsphinx (it ships in the relay image). It runs only when a caller cuts the agent off, on the
-piece being played, in a worker thread: about 15 ms of CPU per second of audio. Text with a word
+piece being played, in a worker thread that waits on the pocketsphinx host process (`sphinx_host`):
+about 25 ms of CPU per second of audio, none of it holding the relay's GIL. Text with a word
 the dictionary lacks (a name, say) is not aligned; `timing`'s estimate is used instead.
 """
 
@@ -13,6 +14,7 @@ import threading
 from typing import Any
 
 from media_relay.audio.resample import upsample_2x
+from media_relay.speech.sphinx_host import SphinxHost, shared_host
 from media_relay.speech.timing import WordSpan
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -51,7 +53,22 @@ def spoken_tokens(word: str) -> list[str]:
 
 
 class SphinxAligner:
-    """One decoder per relay process, built on first use and used by one thread at a time."""
+    """Forced alignment in the pocketsphinx host process (`sphinx_host`): its decoder holds the GIL for
+    the whole alignment (~120 ms for a 5 s sentence), which would stall every call's audio here."""
+
+    def __init__(self, host: SphinxHost | None = None) -> None:
+        self._host = host
+
+    def align(self, text: str, pcm8k: bytes) -> list[WordSpan] | None:
+        """Word spans (ms) for `text` spoken in `pcm8k`, or None when it cannot be aligned."""
+        if not any(spoken_tokens(w) for w in text.split()) or len(pcm8k) < 3200:
+            return None  # nothing to ask the host
+        result: list[WordSpan] | None = (self._host or shared_host()).call("align", text, pcm8k)
+        return result
+
+
+class LocalAligner:
+    """The alignment itself (in the host process): one decoder, built on first use, one thread at a time."""
 
     def __init__(self) -> None:
         self._decoder: Any = None
@@ -65,7 +82,6 @@ class SphinxAligner:
         return self._decoder
 
     def align(self, text: str, pcm8k: bytes) -> list[WordSpan] | None:
-        """Word spans (ms) for `text` spoken in `pcm8k`, or None when it cannot be aligned."""
         words = text.split()
         tokens = [spoken_tokens(w) for w in words]
         flat = [t for group in tokens for t in group]
@@ -86,7 +102,8 @@ class SphinxAligner:
                 return None
         if len(segments) != len(flat):
             return None
-        spans, at = [], 0
+        spans: list[WordSpan] = []
+        at = 0
         for word, group in zip(words, tokens, strict=True):
             if not group:  # punctuation alone: no time of its own
                 edge = spans[-1].end_ms if spans else segments[0][0]
@@ -95,3 +112,14 @@ class SphinxAligner:
             spans.append(WordSpan(word, segments[at][0], segments[at + len(group) - 1][1]))
             at += len(group)
         return spans
+
+
+_local: LocalAligner | None = None
+
+
+def align_here(text: str, pcm8k: bytes) -> list[WordSpan] | None:
+    """The host's "align" request."""
+    global _local
+    if _local is None:
+        _local = LocalAligner()
+    return _local.align(text, pcm8k)

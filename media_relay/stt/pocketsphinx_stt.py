@@ -5,18 +5,23 @@ Tuned for telephone audio (measured in bench/speech_engines.py): audio is upsamp
 utterance costs ~15 ms instead of ~250 ms: the flat-lexicon second pass is off (`fwdflat`), the
 lattice best-path pass stays on. Cepstral mean normalisation starts from values measured on
 telephone speech instead of the model's generic default, which otherwise ruins the first
-utterance of every call. Decoding runs in a bounded thread pool, never on the event loop.
+utterance of every call. Decoding runs in pocketsphinx host processes (`speech/sphinx_host`), one per
+thread of a bounded pool: the decoder holds the GIL while it works (up to 340 ms at a time), which
+in the relay's own process stalled every call's audio.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from media_relay.audio.resample import StreamingUpsampler
 from media_relay.ports import SAMPLE_RATE, Transcript
+from media_relay.speech.sphinx_host import SphinxHost
 
 # CMN measured after decoding flite speech sent through mu-law at 8 kHz and upsampled.
 TELEPHONE_CMN = "43.83,18.89,-12.89,26.17,-6.83,-1.06,10.96,-13.06,9.34,-0.93,-1.09,7.84,-2.77"
@@ -31,25 +36,17 @@ def word_confidence(decoder: Any) -> float | None:
     return round(max(0.0, min(1.0, sum(probs) / len(probs))), 3) if probs else None
 
 
-class PocketsphinxStream:
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
+class HostDecoder:
+    """One stream's decoder, in the pocketsphinx host process (`media_relay.speech.sphinx_host`)."""
+
+    def __init__(self) -> None:
         from pocketsphinx import Decoder
 
-        self.executor = executor
         self.decoder = Decoder(**DECODER_OPTIONS)
         self.upsampler = StreamingUpsampler()
-        self.lock = asyncio.Lock()
-        self.pending = bytearray()
         self.in_utterance = False
-        self.samples = 0
-        self.utterance_start_ms = 0
-        self.partial = ""
-        self.queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
 
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
-
-    def _process(self, pcm8k: bytes) -> str:
+    def process(self, pcm8k: bytes) -> str:
         """Decode more audio; returns the best hypothesis so far (the partial transcript)."""
         if not self.in_utterance:
             self.decoder.start_utt()
@@ -58,23 +55,9 @@ class PocketsphinxStream:
         hyp = self.decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
-    async def push(self, pcm: bytes) -> None:
-        if not self.in_utterance and not self.pending:
-            self.utterance_start_ms = self.samples * 1000 // SAMPLE_RATE
-        self.samples += len(pcm) // 2
-        self.pending += pcm
-        if len(self.pending) >= CHUNK_BYTES:
-            chunk, self.pending = bytes(self.pending), bytearray()
-            async with self.lock:
-                partial = await self._run(self._process, chunk)
-            if partial and partial != self.partial:  # words so far: evidence for turn-taking
-                self.partial = partial
-                await self.queue.put(Transcript(partial, False, None, self.utterance_start_ms,
-                                                self.samples * 1000 // SAMPLE_RATE))
-
-    def _finish(self, tail: bytes) -> tuple[str, float | None]:
+    def finish(self, tail: bytes) -> tuple[str, float | None]:
         if tail:
-            self._process(tail)
+            self.process(tail)
         if not self.in_utterance:
             return "", None
         self.decoder.end_utt()
@@ -84,11 +67,61 @@ class PocketsphinxStream:
             return "", None
         return hyp.hypstr, word_confidence(self.decoder)
 
+
+_decoders: dict[int, HostDecoder] = {}
+
+
+def _open(stream_id: int) -> None:
+    _decoders[stream_id] = HostDecoder()
+
+
+def _close(stream_id: int) -> None:
+    _decoders.pop(stream_id, None)
+
+
+HOST_OPS: dict[str, Any] = {
+    "stt_open": _open, "stt_close": _close,
+    "stt_process": lambda stream_id, pcm8k: _decoders[stream_id].process(pcm8k),
+    "stt_finish": lambda stream_id, tail: _decoders[stream_id].finish(tail),
+}
+
+
+class PocketsphinxStream:
+    def __init__(self, executor: ThreadPoolExecutor, host: SphinxHost, stream_id: int) -> None:
+        self.executor, self.host, self.id = executor, host, stream_id
+        self.lock = asyncio.Lock()
+        self.pending = bytearray()
+        self.in_utterance = False
+        self.samples = 0
+        self.utterance_start_ms = 0
+        self.partial = ""
+        self.queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
+
+    async def _run(self, op: str, *args: Any) -> Any:
+        """A request to the host, from a worker thread that waits on its pipe (not holding the GIL)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.host.call, op, self.id, *args)
+
+    async def push(self, pcm: bytes) -> None:
+        if not self.in_utterance and not self.pending:
+            self.utterance_start_ms = self.samples * 1000 // SAMPLE_RATE
+        self.samples += len(pcm) // 2
+        self.pending += pcm
+        if len(self.pending) >= CHUNK_BYTES:
+            chunk, self.pending = bytes(self.pending), bytearray()
+            async with self.lock:
+                partial = await self._run("stt_process", chunk)
+                self.in_utterance = True
+            if partial and partial != self.partial:  # words so far: evidence for turn-taking
+                self.partial = partial
+                await self.queue.put(Transcript(partial, False, None, self.utterance_start_ms,
+                                                self.samples * 1000 // SAMPLE_RATE))
+
     async def flush(self) -> None:
         """End of the caller's utterance: finalise and publish the transcript."""
         tail, self.pending = bytes(self.pending), bytearray()
         async with self.lock:
-            text, confidence = await self._run(self._finish, tail)
+            text, confidence = await self._run("stt_finish", tail)
+            self.in_utterance = False
         self.partial = ""
         end_ms = self.samples * 1000 // SAMPLE_RATE
         await self.queue.put(Transcript(text, True, confidence, self.utterance_start_ms, end_ms))
@@ -99,15 +132,24 @@ class PocketsphinxStream:
 
     async def close(self) -> None:
         await self.queue.put(None)
+        with contextlib.suppress(Exception):  # a host that is gone has freed the decoder already
+            async with self.lock:
+                await self._run("stt_close")
 
 
 class PocketsphinxStt:
     name = "pocketsphinx"
 
     def __init__(self, threads: int = 2) -> None:
+        # One host process per thread: as many decoders run at once as threads did, in parallel now.
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pocketsphinx")
+        self.hosts = [SphinxHost() for _ in range(threads)]
+        self._ids = itertools.count(1)
 
     async def open_stream(self, *, language: str, sample_rate: int = SAMPLE_RATE) -> PocketsphinxStream:
         if sample_rate != SAMPLE_RATE:
             raise ValueError("the relay feeds 8 kHz telephone audio")
-        return await asyncio.get_running_loop().run_in_executor(self.executor, PocketsphinxStream, self.executor)
+        stream_id = next(self._ids)
+        stream = PocketsphinxStream(self.executor, self.hosts[stream_id % len(self.hosts)], stream_id)
+        await asyncio.get_running_loop().run_in_executor(self.executor, stream.host.call, "stt_open", stream_id)
+        return stream

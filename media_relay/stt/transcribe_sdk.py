@@ -26,7 +26,10 @@ from aws_sdk_transcribe_streaming.models import (
     TranscriptResultStreamTranscriptEvent,
 )
 from awscrt import io as crt_io
-from smithy_http.aio.crt import AWSCRTHTTPClient
+from smithy_aws_core.config import ConfigSource
+from smithy_aws_core.identity import AWSCredentialsIdentity
+from smithy_aws_core.identity.chain import IdentityChain
+from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPClientConfig
 
 from media_relay.ports import SAMPLE_RATE
 from media_relay.stt.transcribe_stream import Segment, ServiceFault, TranscribeOptions, TranscribeStream
@@ -89,12 +92,37 @@ class _CrtLoop:
 
 
 class CrtTransport(AWSCRTHTTPClient):
-    """smithy's awscrt transport with a shared CRT loop, a shared TLS context and a connect timeout."""
+    """smithy's awscrt transport with a shared CRT loop, a shared TLS context and a connect timeout.
+
+    It sets the attributes smithy's `__init__` would (same version pinned), without that `__init__`:
+    it builds a TLS context of its own, loading the system's trust store, 29 ms of CPU per stream.
+    """
 
     def __init__(self, loop: _CrtLoop, tls: crt_io.ClientTlsContext, connect_timeout_ms: int) -> None:
-        super().__init__(eventloop=loop)  # type: ignore[arg-type]
+        self._config = AWSCRTHTTPClientConfig()
+        self._eventloop = loop  # type: ignore[assignment]
+        self._client_bootstrap = loop.bootstrap
         self._tls_ctx = tls
+        self._socket_options = crt_io.SocketOptions()
         self._socket_options.connect_timeout_ms = connect_timeout_ms
+        self._connections = {}
+        self._closed = False
+
+
+async def _identity_chain(config: AsyncTranscribeStreamingConfig) -> IdentityChain[AWSCredentialsIdentity]:
+    """The credentials chain the SDK would build for every client (its `_post_setup`), built once.
+
+    Building it discovers its providers from every installed package's entry points: 40 ms of CPU
+    per stream. Shared, it also caches the credentials once for every call.
+    """
+    context = config.resolution_context()
+    config_file, profile_name = None, None
+    if context is not None:
+        config_file = await context.parsed_profiles()
+        if context.profile_source is ConfigSource.OVERRIDE:
+            profile_name = context.profile_name
+    return await IdentityChain.create(AWSCredentialsIdentity, config_file=config_file, profile_name=profile_name,
+                                      region_override=config.region, http_client=config.transport)  # type: ignore[arg-type]
 
 
 class SdkConnection:
@@ -143,6 +171,7 @@ class TranscribeSdkStt:
         self._transport_args = (_CrtLoop(), crt_io.ClientTlsContext(tls_options),
                                 max(1, int(self.options.connect_timeout_s * 1000)))
         self._config: AsyncTranscribeStreamingConfig | None = None
+        self._identity: IdentityChain[AWSCredentialsIdentity] | None = None
 
     async def _base_config(self) -> AsyncTranscribeStreamingConfig:
         """Resolved once (environment, profile files): region, endpoint and credential settings."""
@@ -156,6 +185,7 @@ class TranscribeSdkStt:
                 self._config = await AsyncTranscribeStreamingConfig.resolve(**overrides)
             except Exception as exc:
                 raise ServiceFault("ConfigurationError", f"{exc} (set AWS_REGION)", retryable=False) from exc
+            self._identity = await _identity_chain(self._config)
         return self._config
 
     def _own_transport(self, config: AsyncTranscribeStreamingConfig) -> None:
@@ -165,6 +195,7 @@ class TranscribeSdkStt:
         multiplex their streams on one connection, and closing one client would close them all.
         """
         config.transport = CrtTransport(*self._transport_args)
+        config.aws_credentials_identity_resolver = self._identity  # one chain (and credentials cache) for all
 
     async def connect(self, options: TranscribeOptions) -> SdkConnection:
         client = AsyncTranscribeStreamingClient(config=await self._base_config(), plugins=[self._own_transport])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import random
 import time
 from collections import deque
@@ -214,6 +215,8 @@ class TranscribeStream:
     # --- SttStream ---
 
     async def push(self, pcm: bytes) -> None:
+        if not self._pending:
+            self._audio.set()  # a writer waiting out a quiet spell goes back to its 100 ms tick
         self._pending += pcm
         while len(self._pending) >= self._chunk_bytes:
             self._enqueue(bytes(self._pending[:self._chunk_bytes]))
@@ -264,15 +267,25 @@ class TranscribeStream:
             self._enqueue(bytes(self._pending[:size]))
             del self._pending[:size]
 
-    async def _next_chunk(self, timeout: float) -> bytes:
+    async def _next_chunk(self, timeout: float, limit: float | None = None) -> bytes:
         if not self._chunks:
             self._audio.clear()
+            quiet = not self._pending and self.options.keepalive_s > 0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._audio.wait(), timeout)
+                # Quiet, with keep-alives: nothing is due before the next keep-alive unless audio comes
+                # (which sets the event), so the writer sleeps until then rather than waking ten times a
+                # second on every idle call.
+                wait = min(max(timeout, self._keepalive_due()), limit if limit is not None else math.inf)
+                await asyncio.wait_for(self._audio.wait(), wait if quiet else timeout)
+            if quiet and not self._chunks and self._pending:
+                return b""  # woken by a partial chunk: its tick starts now
         if self._chunks:
             return self._chunks.popleft()
         self._enqueue_tail()  # a partial chunk that has waited a whole tick goes out as it is
         return self._chunks.popleft() if self._chunks else self._silence_due()
+
+    def _keepalive_due(self) -> float:
+        return self.options.keepalive_s - (self._clock() - max(self._last_send, self._origin))
 
     def _silence_due(self) -> bytes:
         """Silence while the caller is not heard: level with the clock, or a keep-alive chunk now and then."""
@@ -295,7 +308,7 @@ class TranscribeStream:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 return True
-            chunk = await self._next_chunk(min(self.options.chunk_ms / 1000, remaining))
+            chunk = await self._next_chunk(min(self.options.chunk_ms / 1000, remaining), remaining)
             if chunk:
                 await conn.send(chunk)
                 self._sent += len(chunk)

@@ -154,6 +154,19 @@ async def test_keepalive_mode_sends_a_silent_chunk_now_and_then(open_stt, fake) 
     assert 2 <= app.streams[0].audio_events <= 4, app.streams[0].audio_events  # every 0.5 s, not every 0.1 s
 
 
+async def test_speech_after_a_quiet_spell_goes_out_at_once_though_the_next_keepalive_is_seconds_away(
+        open_stt, fake) -> None:
+    """Idle, the writer sleeps until the next keep-alive; the caller's first frames must wake it."""
+    app, _ = fake
+    stream = await open_stt(transcribe_keepalive_seconds=10)
+    await asyncio.sleep(0.5)  # quiet: the writer is waiting for a keep-alive 10 s away
+    assert not app.streams or app.streams[0].audio_bytes == 0
+    started = time.monotonic()
+    await push(stream, tone(60))  # three frames: less than one 100 ms chunk
+    await wait_until(lambda: bool(app.streams) and app.streams[0].audio_bytes >= 960, timeout=3)
+    assert time.monotonic() - started < 0.5, "a partial chunk waited for the keep-alive"
+
+
 async def test_flush_publishes_the_latest_partial_after_the_grace_when_the_service_has_not_finalised(
         open_stt, fake) -> None:
     app, _ = fake

@@ -115,6 +115,10 @@ def test_relay_task_size_is_a_valid_fargate_pair() -> None:
     assert TASK["RequiresCompatibilities"] == ["FARGATE"] and TASK["NetworkMode"] == "awsvpc"
 
 
+def test_relay_runs_one_worker_process_per_vcpu() -> None:
+    assert int(RELAY_ENV["SWITCHBOARD_RELAY_WORKERS"]) == int(TASK["Cpu"]) // 1024
+
+
 def test_relay_health_check_and_port_line_up() -> None:
     group = RESOURCES["RelayTargetGroup"]["Properties"]
     port = CONTAINER["PortMappings"][0]["ContainerPort"]

@@ -1,0 +1,28 @@
+"""`np.percentile(values, p)` for one percentile of a small 1-D float array, the same number, 10x cheaper.
+
+The VAD's background level and the echo gate's level take a percentile of a few hundred energies
+every 200 ms on every call; `np.percentile` spends ~40 µs of that in Python layers around a
+partition. This is numpy's default ('linear') method, step by step as numpy computes it (virtual
+index `(n - 1) * p / 100`, partition, `_lerp`), so the result is bit-identical
+(tests/unit/test_quantile.py checks it against numpy on random arrays).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def percentile(values: np.ndarray, p: float) -> float:
+    """The `p`th percentile of a non-empty 1-D float array without NaNs (the array is not changed)."""
+    n = values.shape[0]
+    virtual = (n - 1) * (p / 100)
+    lo = math.floor(virtual)
+    if lo >= n - 1:
+        return float(np.max(values))
+    gamma = virtual - lo
+    part = np.partition(values, (lo, lo + 1))
+    a, b = float(part[lo]), float(part[lo + 1])
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma

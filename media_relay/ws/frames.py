@@ -1,0 +1,52 @@
+"""The fast path for WebSocket data frames (RFC 6455 §5.2): whole, masked client frames in, unmasked
+server frames out. Pure functions on bytes; anything unusual is left to websockets' protocol."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from websockets.speedups import apply_mask
+
+OP_CONT, OP_TEXT, OP_BINARY = 0x0, 0x1, 0x2
+
+
+class Head(NamedTuple):
+    opcode: int
+    fin: bool
+    plain: bool  # no reserved bits, masked: what a client must send (else websockets decides)
+    length: int  # of the payload
+    size: int  # of the whole frame, header and mask included
+
+
+def head(buf: bytes | bytearray) -> Head | None:
+    """The header at the start of `buf`, or None until enough of it has arrived."""
+    if len(buf) < 2:
+        return None
+    b0, b1 = buf[0], buf[1]
+    length, pos = b1 & 0x7F, 2
+    if length == 126:
+        if len(buf) < 4:
+            return None
+        length, pos = int.from_bytes(buf[2:4]), 4
+    elif length == 127:
+        if len(buf) < 10:
+            return None
+        length, pos = int.from_bytes(buf[2:10]), 10
+    masked = bool(b1 & 0x80)
+    return Head(b0 & 0x0F, bool(b0 & 0x80), masked and not b0 & 0x70, length, pos + (4 if masked else 0) + length)
+
+
+def payload(frame: bytes | bytearray, h: Head) -> bytes:
+    """The unmasked payload of a whole, masked frame."""
+    start = h.size - h.length
+    return apply_mask(frame[start:h.size], frame[start - 4:start])
+
+
+def server_frame(opcode: int, data: bytes) -> bytes:
+    """One unfragmented, unmasked frame (servers never mask)."""
+    n = len(data)
+    if n < 126:
+        return bytes((0x80 | opcode, n)) + data
+    if n < 65536:
+        return bytes((0x80 | opcode, 126)) + n.to_bytes(2) + data
+    return bytes((0x80 | opcode, 127)) + n.to_bytes(8) + data

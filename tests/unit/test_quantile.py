@@ -1,0 +1,24 @@
+"""The VAD's and echo gate's percentile is numpy's, to the bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from media_relay.audio.quantile import percentile
+
+
+@pytest.mark.parametrize("p", [10, 90, 50, 0, 100, 37.5])
+def test_the_same_number_as_numpy_for_random_energies(p: float) -> None:
+    rng = np.random.default_rng(int(p * 10))
+    for n in (1, 2, 3, 10, 50, 249, 250, 251, 500):
+        for _ in range(40):
+            values = rng.exponential(1e6, n) * rng.choice([0.0, 1.0, 1e-3], n)  # ties and zeros too
+            before = values.copy()
+            assert percentile(values, p) == float(np.percentile(values, p)), (n, p)
+            assert np.array_equal(values, before)
+
+
+def test_integers_in_floats_and_repeated_values() -> None:
+    values = np.array([5.0] * 100 + [1.0] * 150)
+    assert percentile(values, 10) == float(np.percentile(values, 10)) == 1.0
