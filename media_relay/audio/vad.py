@@ -107,8 +107,12 @@ class VadController:
         return None
 
     def end_utterance(self) -> VadEvent | None:
-        """The turn was judged over at a pause, before the silence window closed."""
-        if not self.speaking:
+        """The turn was judged over at a pause, before the silence window closed.
+
+        None when the caller's voice is already back (a run of voiced frames not yet long enough to
+        count as resumed speech): a decision that took a while must not cut off their next words.
+        """
+        if not self.speaking or self._voiced_run > 0:
             return None
         self.speaking = self.paused = False
         self._voiced_run = 0

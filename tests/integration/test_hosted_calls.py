@@ -85,8 +85,9 @@ async def test_first_sentence_is_heard_while_the_model_is_still_generating(
 
 async def test_a_model_that_pauses_after_its_first_sentence_does_not_hold_it_back(
         api: httpx.Client, api_url: str, settings: Any, relay: Relay, model_server: FakeOpenAI) -> None:
-    """First audio within the silence window + STT finalisation + 300 ms, though the model goes
-    quiet for 2 s (a tool call, a slow model) right after "Sure, I can help with that."."""
+    """The first sentence plays while the model is quiet for 2 s (a tool call, a slow model) right
+    after "Sure, I can help with that.": first audio comes long before the pause ends (held back,
+    it would come more than 2.2 s after the transcript)."""
     first, rest = "Sure, I can help with that.", " Your cleaning is booked for Tuesday at ten."
     tokens = re.findall(r"\s*\S+", first) + re.findall(r"\s*\S+", rest)
     model_server.push(Script(tokens=tokens, ttft=0.1, delay=0.02, pauses={len(first.split()): 2.0}))
@@ -97,7 +98,7 @@ async def test_a_model_that_pauses_after_its_first_sentence_does_not_hold_it_bac
     turn = only_call(api)["transcripts"][-1]
     latency = turn["latencyMs"]
     assert turn["response"] == first + rest
-    assert latency["firstAudio"] <= latency["silenceWindow"] + latency["sttFinalize"] + 300, latency
+    assert latency["firstAudio"] - latency["endpointing"] < 1200, latency
 
 
 async def test_barge_in_stops_generation_and_the_model_remembers_only_what_was_heard(

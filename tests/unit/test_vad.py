@@ -53,3 +53,19 @@ def test_sensitivity_sets_how_much_speech_counts() -> None:
     assert onset_ms(0.1) > onset_ms(0.5) > onset_ms(0.8) > onset_ms(1.0) == 40  # 1: the first sounds
     assert onset_ms(0.8) == 160  # the default: longer than a cough
     assert onset_ms(0.0) is None  # 0: never
+
+
+def test_a_turn_judged_over_at_a_pause_is_not_ended_once_the_voice_is_back(speech: bytes) -> None:
+    """The end-of-turn model can take a while; if the caller has started their next words by then
+    (not yet long enough to count as resumed), ending the utterance would cut them off."""
+    controller = VadController(FrameAnalyzer(), start_ms=160, stop_ms=1500)
+    run(controller, bytes(16000) + speech + bytes(8000))  # speech, then 500 ms of quiet: paused
+    assert controller.paused
+    frame = speech[len(speech) // 2:len(speech) // 2 + FRAME_BYTES_PCM]
+    assert controller.analyzer.is_speech(frame, caller_speaking=True)
+    controller.feed(frame, 99_000)  # one voiced frame: the voice is coming back
+    assert controller.end_utterance() is None and controller.speaking
+    for i in range(4):  # 80 ms of quiet: it was a click
+        controller.feed(bytes(FRAME_BYTES_PCM), 99_020 + 20 * i)
+    event = controller.end_utterance()
+    assert event is not None and event.kind == "speech_stopped" and not controller.speaking
