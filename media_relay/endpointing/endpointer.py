@@ -15,6 +15,7 @@ import asyncio
 from media_relay.endpointing.rules import unfinished
 from media_relay.endpointing.smart_turn import SmartTurn
 from media_relay.engine.plan import CallPlan
+from switchboard.logging import logger
 
 MAX_AUDIO = 8000 * 2 * 8  # the model looks at the last 8 s
 ACCURATE_EXTRA_S = 0.2
@@ -60,4 +61,5 @@ class Endpointer:
             score = await self.model.decide(bytes(self.audio[-MAX_AUDIO:]))
         finally:
             self.deciding = False
+        logger.debug("end-of-turn score", extra={"words": self.partial, "score": score})
         return score is not None and score >= self.model.threshold and generation == self.generation

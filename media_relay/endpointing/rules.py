@@ -1,13 +1,17 @@
 """What the words so far say about whether the caller has finished (English; other languages: nothing).
 
 A turn that stops on "and", "the", "to" or while reading a number out (its last words digits, or
-what a recogniser makes of them: "too", "won") is not over,
-whatever the voice does: people pause to look up the next digits or the rest of an address. Only
-when the words do not settle it is the turn model asked.
+what a recogniser makes of them: "too", "won") is not over, whatever the voice does. Nor is one
+that is dictating: once the words so far give a number, a code or an address ("my account number
+is", "alpha bravo", "twelve Oak Street"), people pause between its groups ("...four seven two nine,
+[1 s] one five eight three") and their voice falls at each comma as if they had finished, which
+fools the turn model; such a turn ends after the whole end-of-turn window. Only when the words do
+not settle it is the turn model asked.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 UNFINISHED_ENDINGS = frozenset({
@@ -23,6 +27,18 @@ NUMBER_WORDS = frozenset({
     # what a recogniser makes of digits said one by one
     "too", "won", "ate", "tree", "free", "fore", "sicks", "niner",
 })
+# Words that mean the caller is giving something to be written down. Digits said as words (not the
+# recogniser's homophones, nor "one", which ordinary questions are full of), the spelling alphabet's less
+# common words, and the nouns that introduce a number, a code or an address.
+DICTATION_WORDS = frozenset({
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+    "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand",
+    "alpha", "bravo", "charlie", "foxtrot", "juliet", "kilo", "lima", "oscar", "papa", "quebec", "romeo",
+    "sierra", "tango", "victor", "whiskey", "xray", "yankee", "zulu",
+    "number", "account", "code", "zip", "postcode", "address", "street", "st", "avenue", "road", "lane",
+    "boulevard", "apartment", "suite", "spell", "spelled", "id",
+})
 _WORD = re.compile(r"[a-z']+|\d+")
 
 
@@ -35,5 +51,14 @@ def unfinished(partial: str, language: str) -> bool:
         return False
     if words[-1] in UNFINISHED_ENDINGS:
         return True
+    if dictating(words):
+        return True
     # Reading a number out: the last words are digits (people pause between groups of them).
     return any(w in NUMBER_WORDS or w.isdigit() for w in words[-2:])
+
+
+def dictating(words: list[str]) -> bool:
+    """Is the caller giving a number, a code or an address ("I live at ..." included)?"""
+    if any(w in DICTATION_WORDS or w.isdigit() for w in words):
+        return True
+    return any(a == "i" and b in ("live", "lived") for a, b in itertools.pairwise(words))

@@ -1,0 +1,37 @@
+"""What the words alone say about the end of a turn: the cases that must wait for the whole window."""
+
+from __future__ import annotations
+
+import pytest
+
+from media_relay.endpointing.rules import unfinished
+
+
+@pytest.mark.parametrize("partial", [
+    "i would like to book a table and",  # a conjunction
+    "can you send it to the",  # an article
+    "my phone number is four one five",  # digits being read out
+    "my account number is for to",  # what a recogniser makes of them
+    "the code is alpha bravo",  # the spelling alphabet
+    "i lived at twelve oak street apartment",  # an address, even when its last word is a noun
+    "my account number and cordoba do",  # a misheard number, but the caller said "account number"
+    "i live out well",  # "I live at ..." misheard
+])
+def test_a_turn_that_is_dictating_or_stops_mid_phrase_is_not_over(partial: str) -> None:
+    assert unfinished(partial, "en-US")
+
+
+@pytest.mark.parametrize("partial", [
+    "when are you open",
+    "where can i park",
+    "do you open on sundays",
+    "what time do you close on saturday",
+    "is there one near me",  # "one" is not a digit being read out
+    "",
+])
+def test_a_plain_question_is_left_to_the_turn_model(partial: str) -> None:
+    assert not unfinished(partial, "en-US")
+
+
+def test_other_languages_are_left_to_the_turn_model() -> None:
+    assert not unfinished("mi número es cuatro y", "es-ES")
