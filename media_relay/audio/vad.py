@@ -3,7 +3,8 @@ agent's echo) and the event logic above it.
 
 A frame is the caller's speech only if webrtcvad hears a voice, it is louder than the line's noise
 floor, louder than the room's steady background by a margin (a TV or babble in the room raises
-that background, so it alone never starts speech), and louder than the agent's own voice coming
+that background, so it alone never starts speech: the margin is over the background's median once
+a window shows nothing but the room), and louder than the agent's own voice coming
 back could be (`EchoGate`). The controller turns frame decisions into events:
 
 - `speech_started` after enough voiced time (so a click or a short cough does not count);
@@ -28,7 +29,9 @@ from media_relay.ports import FRAME_MS, SAMPLE_RATE
 ENERGY_FLOOR = 300.0  # RMS below this is silence whatever webrtcvad says (line noise)
 BACKGROUND_MARGIN = 4.0  # 6 dB: speech must stand this far (in power) above the room's steady background
 BACKGROUND_WINDOW = 250  # frames (5 s) of energies the background is estimated from
+BACKGROUND_FIRST = 75  # frames (1.5 s) before the first estimate: a TV on from the start is known early
 BACKGROUND_PERCENTILE = 10  # pauses between phrases keep this low for a speaker; a TV keeps it high
+STEADY_SPREAD = 10.0  # 10 dB: a window whose median is this close to its 10th percentile is steady sound
 PROGRESS_STEP_MS = 100
 
 
@@ -45,6 +48,7 @@ class FrameAnalyzer:
         self._energies = np.zeros(BACKGROUND_WINDOW, dtype=np.float64)
         self._filled = 0
         self._background = 0.0
+        self._steady = 0.0  # the median level of the last steady window (a TV, babble, the line's hiss)
 
     def energy(self, frame: bytes) -> float:
         samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
@@ -57,7 +61,7 @@ class FrameAnalyzer:
         self._track_background(energy)
         # The echo gate learns the line from every frame, except while the caller is known to talk.
         echo = self.echo is not None and self.echo.is_echo(energy, learn=not caller_speaking)
-        if echo or energy < ENERGY_FLOOR**2 or energy < self._background * BACKGROUND_MARGIN:
+        if echo or energy < ENERGY_FLOOR**2 or energy < max(self._background, self._steady) * BACKGROUND_MARGIN:
             return False
         # webrtcvad after the cheap energy tests: most frames of a call are quiet.
         return bool(self.vad.is_speech(frame, SAMPLE_RATE))
@@ -65,8 +69,16 @@ class FrameAnalyzer:
     def _track_background(self, energy: float) -> None:
         self._energies[self._filled % BACKGROUND_WINDOW] = energy
         self._filled += 1
-        if self._filled % 10 == 0 and self._filled >= BACKGROUND_WINDOW:  # every 200 ms, once 5 s are known
-            self._background = percentile(self._energies, BACKGROUND_PERCENTILE)
+        if self._filled % 10 == 0 and self._filled >= BACKGROUND_FIRST:  # every 200 ms, from 1.5 s in
+            known = self._energies if self._filled >= BACKGROUND_WINDOW else self._energies[:self._filled]
+            self._background = percentile(known, BACKGROUND_PERCENTILE)
+            # Babble's quiet moments sit 11-14 dB under its peaks, so its 10th percentile alone lets it
+            # through. A window whose median is near its 10th percentile holds no speaker's pauses: it
+            # is the room. Its median is remembered (a caller talking over it makes windows unsteady,
+            # which leave it as it was) and speech must stand above that too.
+            median = percentile(known, 50)
+            if median < self._background * STEADY_SPREAD:
+                self._steady = median
 
 
 @dataclass

@@ -69,3 +69,35 @@ def test_a_turn_judged_over_at_a_pause_is_not_ended_once_the_voice_is_back(speec
         controller.feed(bytes(FRAME_BYTES_PCM), 99_020 + 20 * i)
     event = controller.end_utterance()
     assert event is not None and event.kind == "speech_stopped" and not controller.speaking
+
+
+def _voices_at_once(seconds: float) -> np.ndarray:
+    """A TV or a room: four flite voices talking at once, all the time, 15 dB down (8 kHz float)."""
+    from tests.support.speech_reference import flite
+
+    lines = ["The weather tomorrow will be sunny with a light breeze in the afternoon.",
+             "Scientists announced a new discovery about the oceans on Tuesday.",
+             "The home team scored twice in the second half and won the match.",
+             "Prices at the market went up again this week, shoppers said."]
+    total = np.zeros(int(8000 * seconds), dtype=np.float32)
+    for i, (line, voice) in enumerate(zip(lines, ("rms", "slt", "awb", "kal16"), strict=True)):
+        pcm, rate = flite(line, voice)
+        one = np.frombuffer(downsample(pcm, rate // 8000) if rate > 8000 else pcm, dtype=np.int16)
+        reps = np.tile(one.astype(np.float32), int(total.size / one.size) + 2)
+        total += reps[i * 8000 // 3:i * 8000 // 3 + total.size] * 0.5
+    return total * 10 ** (-15 / 20)
+
+
+def test_a_tv_in_the_room_is_not_speech_but_the_caller_over_it_is(speech: bytes) -> None:
+    room = _voices_at_once(14.0)
+    caller = np.frombuffer(speech, dtype=np.int16).astype(np.float32) * 10 ** (-6 / 20)  # a quiet caller
+    at = 9 * 8000
+    mixed = room.copy()
+    mixed[at:at + caller.size] += caller
+    pcm = np.clip(mixed, -32768, 32767).astype(np.int16).tobytes()
+    events = run(VadController(FrameAnalyzer(), start_ms=160, stop_ms=1500), pcm)
+    after_learning = [(kind, ms) for kind, ms in events if ms >= 2000]  # 1.5 s to learn the room
+    starts = [ms for kind, ms in after_learning if kind == "speech_started"]
+    stops = [ms for kind, ms in after_learning if kind == "speech_stopped"]
+    assert len(starts) == 1 and 8800 <= starts[0] <= 9600, after_learning  # the caller, and only them
+    assert len(stops) == 1 and stops[0] - starts[0] < caller.size / 8 + 500, after_learning  # and they finish
