@@ -61,7 +61,7 @@ class LocalStack:
         self.config: dict[str, Any] = {}
 
     def __enter__(self) -> LocalStack:
-        self.log = open(Path(self.state.name) / "stack.log", "wb")
+        self.log = open(os.environ.get("STACK_LOG") or Path(self.state.name) / "stack.log", "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "switchboard.local"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         path = Path(self.state.name) / "local.json"

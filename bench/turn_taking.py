@@ -16,12 +16,14 @@ an interruption), pauses (the agent stopped and played on), missed interruptions
 `clear`, premature ends of turn, and end of speech to first audio. Run:
 .venv/bin/python bench/turn_taking.py [class ...]   (all eight: about 25 minutes; classes: backchannels,
 noises, tv, echo, interruptions, pauses, plain, two-agents)
+TURN_TAKING_DEBUG=1 prints each call's stored turns; STACK_LOG=<file> keeps the stack's log there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -58,6 +60,7 @@ rand = random.Random(7)
 
 
 FAILED_CALLS: list[str] = []
+DEBUG = bool(os.environ.get("TURN_TAKING_DEBUG"))
 
 
 async def gathered(jobs: list[Any]) -> None:
@@ -110,6 +113,9 @@ async def call(stack: LocalStack, lines: list[Line], reply: Any, room: Room | No
         with stack.api() as api:
             calls = api.get(f"/v1/numbers/{number['id']}/calls").json()["data"]
             turns = api.get(f"/v1/calls/{calls[0]['id']}/transcript").json()["data"]
+        if DEBUG:
+            print("DEBUG", number["phoneNumber"], [(t["transcript"], t["response"][:30], t["interrupted"],
+                  t["latencyMs"]) for t in turns], len(hook.requests), file=sys.stderr)
         return Call(result, turns, [r for r in hook.requests if r.get("event") == "agent.message"])
 
 
