@@ -50,9 +50,9 @@ def warm_requests(m: int) -> tuple[list[float], list[float]]:
     import boto3
 
     from switchboard.container import get_container
-    from switchboard.local.emulator import start_emulator
     from switchboard.settings import get_settings
     from switchboard.store.schema import create_table
+    from switchboard_local.emulator import start_emulator
     from tests.support.lambdas import FakeContext, load_event, load_handler
     from tests.support.servers import free_port
 
