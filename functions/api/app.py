@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from mangum import Mangum
 
+from switchboard import tracing
 from switchboard.api.app import create_app
 
 logger = Logger(service="switchboard-api")
-tracer = Tracer(service="switchboard-api")
+tracer = tracing.tracer("switchboard-api")
 metrics = Metrics(namespace="Switchboard", service="api")
 
 # lifespan="off": Mangum would otherwise run startup and shutdown on every invocation.
