@@ -103,9 +103,10 @@ def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) ->
           f" ms, first request {statistics.median(r['first_cpu'] for r in runs):.0f} ms; "
           f"{statistics.median(r['modules'] for r in runs):.0f} modules loaded after the first request")
     if forks:
-        restored = [r["first"] for r in probe(tree, env, forks)]
-        print(f"restored snapshot, APPROXIMATION (first request in {forks} forks of one initialized process; "
-              f"a real restore also loads the snapshot): {summary(restored)}")
+        runs = probe(tree, env, forks)
+        print(f"restored snapshot, APPROXIMATION (first request in {forks} forks of one process initialized for "
+              f"SnapStart, {runs[0]['hooks']} before-snapshot hooks run; a real restore also loads the "
+              f"snapshot's memory): {summary([r['first'] for r in runs])}")
 
 
 def warm_requests(handler: Any, key: str, m: int) -> None:

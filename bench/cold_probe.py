@@ -4,9 +4,10 @@ Run by bench/api_cold_start.py (cwd: the repository). Only the standard library 
 clock starts, as in the old one-line snippet. Init is what Lambda's init phase does: import
 functions/api/app.py, which builds the handler. The request is the event in BENCH_EVENT (JSON).
 
-With BENCH_FORKS=N the process instead approximates SnapStart: after init it runs the handler's
-before-snapshot hooks (if any registered with Lambda's `snapshot_restore_py`, stood in for here), then
-forks N children, each a copy of the initialized process, and times each child's first request.
+With BENCH_FORKS=N the process instead approximates SnapStart: it initializes as Lambda does for a
+snapshot (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start), runs the before-snapshot hooks registered with
+`snapshot_restore_py` as the runtime does, then forks N children, each a copy of the initialized
+process, and times each child's first request.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import sys
 import time
 
 MARK = "BENCH "
-_before_snapshot: list[object] = []
 
 
 class Context:
@@ -34,14 +34,16 @@ class Context:
         return 29_000
 
 
-def stand_in_for_the_snapshot_runtime() -> None:
-    """Lambda's `snapshot_restore_py` (present only in a SnapStart runtime): collect the hooks to run them."""
-    import types
+def run_before_snapshot_hooks() -> int:
+    """What Lambda's runtime does before it takes the snapshot: the registered hooks, last first."""
+    from snapshot_restore_py import get_before_snapshot
 
-    module = types.ModuleType("snapshot_restore_py")
-    module.register_before_snapshot = lambda fn, *a, **kw: _before_snapshot.append(lambda: fn(*a, **kw))  # type: ignore[attr-defined]
-    module.register_after_restore = lambda fn, *a, **kw: None  # type: ignore[attr-defined]
-    sys.modules["snapshot_restore_py"] = module
+    hooks = get_before_snapshot()
+    count = len(hooks)
+    while hooks:
+        func, args, kwargs = hooks.pop()
+        func(*args, **kwargs)
+    return count
 
 
 def init() -> object:
@@ -78,17 +80,16 @@ def cold() -> None:
 def restored(forks: int) -> None:
     import json
 
-    stand_in_for_the_snapshot_runtime()
+    os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"  # as Lambda sets it for a snapshot's init
     module = init()
-    for hook in _before_snapshot:
-        hook()  # type: ignore[operator]
+    hooks = run_before_snapshot_hooks()  # none in a checkout from before the hooks: the snapshot is init's state
     for _ in range(forks):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(read)
             wall, cpu = first_request(module)
-            os.write(write, json.dumps({"first": wall, "first_cpu": cpu}).encode())
+            os.write(write, json.dumps({"first": wall, "first_cpu": cpu, "hooks": hooks}).encode())
             os._exit(0)
         os.close(write)
         with os.fdopen(read) as pipe:

@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger, Metrics
 from mangum import Mangum
 
 from switchboard import tracing
+from switchboard.api import snapstart
 from switchboard.api.app import create_app
 
 logger = Logger(service="switchboard-telephony")
@@ -15,7 +16,10 @@ tracer = tracing.tracer("switchboard-telephony")
 metrics = Metrics(namespace="Switchboard", service="telephony")
 
 
-asgi = Mangum(create_app(public=False), lifespan="off")
+app = create_app(public=False)
+asgi = Mangum(app, lifespan="off")
+# Under SnapStart, what the app builds on first use is built before the snapshot instead.
+snapstart.register(app, asgi)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
