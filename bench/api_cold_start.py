@@ -89,19 +89,26 @@ def read_event(key: str) -> str:
     return json.dumps(event)
 
 
-def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) -> None:
-    env = {**os.environ, **child_env(endpoint), "BENCH_EVENT": read_event(key), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+def cold(tree: Path, env: dict[str, str], n: int, label: str) -> None:
     runs = [probe(tree, env)[0] for _ in range(n)]
     init, first = [r["init"] for r in runs], [r["first"] for r in runs]
     both = [r["init"] + r["first"] for r in runs]
-    print(f"cold init (import + build handler), {n} fresh processes: {summary(init)}; "
-          f"aim {INIT_AIM_MS} ms -> {statistics.median(init) / INIT_AIM_MS:.2f} of the aim")
-    print(f"first request (GET /v1/agents) in the same process: {summary(first)}")
-    print(f"cold init + first request: {summary(both)}; aim {FIRST_AIM_MS} ms -> "
+    print(f"{label}, {n} fresh processes:")
+    print(f"  cold init (import + build handler): {summary(init)}; aim {INIT_AIM_MS} ms -> "
+          f"{statistics.median(init) / INIT_AIM_MS:.2f} of the aim")
+    print(f"  first request (GET /v1/agents) in the same process: {summary(first)}")
+    print(f"  cold init + first request: {summary(both)}; aim {FIRST_AIM_MS} ms -> "
           f"{statistics.median(both) / FIRST_AIM_MS:.2f} of the aim")
     print(f"  CPU time (less sensitive to other load): init median {statistics.median(r['init_cpu'] for r in runs):.0f}"
           f" ms, first request {statistics.median(r['first_cpu'] for r in runs):.0f} ms; "
           f"{statistics.median(r['modules'] for r in runs):.0f} modules loaded after the first request")
+
+
+def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) -> None:
+    env = {**os.environ, **child_env(endpoint), "BENCH_EVENT": read_event(key), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    cold(tree, env, n, "this virtualenv (as measured before)")
+    cold(tree, {**env, "BENCH_HIDE": "awscrt"}, n,
+         "the layer's packages only (awscrt, which botocore imports when installed, hidden: the layer has none)")
     if forks:
         runs = probe(tree, env, forks)
         print(f"restored snapshot, APPROXIMATION (first request in {forks} forks of one process initialized for "

@@ -2,7 +2,8 @@
 
 Run by bench/api_cold_start.py (cwd: the repository). Only the standard library is imported before the
 clock starts, as in the old one-line snippet. Init is what Lambda's init phase does: import
-functions/api/app.py, which builds the handler. The request is the event in BENCH_EVENT (JSON).
+functions/api/app.py, which builds the handler. The request is the event in BENCH_EVENT (JSON); BENCH_HIDE
+lists packages to make unimportable, to see the layer's package set rather than the dev venv's.
 
 With BENCH_FORKS=N the process instead approximates SnapStart: it initializes as Lambda does for a
 snapshot (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start), runs the before-snapshot hooks registered with
@@ -100,5 +101,9 @@ def restored(forks: int) -> None:
 
 
 if __name__ == "__main__":
+    # Packages installed here but not in the Lambda layer, made unimportable (awscrt: botocore imports it
+    # when present; the relay's extra installs it, the layer does not have it).
+    for name in filter(None, os.environ.get("BENCH_HIDE", "").split(",")):
+        sys.modules[name] = None  # type: ignore[assignment]
     forks = int(os.environ.get("BENCH_FORKS", "0"))
     restored(forks) if forks else cold()
