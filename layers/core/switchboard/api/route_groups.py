@@ -1,12 +1,12 @@
 """Routers built when a request first needs them: a request builds only the groups its path can reach.
 
 Building a FastAPI route costs a pydantic schema per parameter and response model: the API's ~100
-routes were a third of the function's cold init, and a Lambda invocation uses one of them. Every
-route path starts with two literal segments (`/v1/agents`, `/integrations/whatsapp`), so a request
-for `/v1/agents/...` can only match routes under `/v1/agents`. Before routing, the groups filed
-under the request's first two segments are imported and included, and the included routes are kept
-in their declared order (static paths before `{id}`), so matching is what it would be with every
-route built at once. `/openapi.json` builds them all.
+routes were a third of the function's cold init, and a Lambda invocation uses one of them. Each
+group declares the path prefixes its routes start with (`/v1/agents`, `/v1/agents/{}/webhook`; `{}`
+is any one segment). A route's parameters match one segment each, so a path can only match routes
+of groups with a prefix the path starts with. Before routing, those groups are imported and
+included, and the included ones are kept in their declared order (static paths before `{id}`), so
+matching is what it would be with every route built at once. `/openapi.json` builds them all.
 """
 
 from __future__ import annotations
@@ -23,16 +23,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 @dataclass(frozen=True)
 class RouteGroup:
-    """A router (`module.attribute`) and the path keys (first two segments) its routes live under."""
+    """A router (`module.attribute`) and the path prefixes its routes start with."""
 
     module: str
     attribute: str
-    keys: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def reaches(self, path: str) -> bool:
+        return any(starts_with(path, prefix) for prefix in self.prefixes)
 
 
-def path_key(path: str) -> str:
-    """`/v1/agents/agt_1/calls` -> `/v1/agents`: the part of a path every route spells literally."""
-    return "/".join(path.split("/", 3)[:3])
+def starts_with(path: str, prefix: str) -> bool:
+    """Whether `path` begins, segment by segment, with `prefix`, where `{}` stands for any one segment."""
+    have, want = path.split("/"), prefix.split("/")
+    return len(have) >= len(want) and all(w in ("{}", h) for w, h in zip(want, have, strict=False))
 
 
 def route_path(scope: Scope) -> str:
@@ -51,8 +55,8 @@ class LazyRoutes:
         self._lock = threading.Lock()
 
     def ensure_path(self, path: str) -> None:
-        key = path_key(path)
-        self._build([i for i, group in enumerate(self.groups) if key in group.keys])
+        if len(self.built) < len(self.groups):
+            self._build([i for i, group in enumerate(self.groups) if group.reaches(path)])
 
     def ensure_all(self) -> None:
         self._build(range(len(self.groups)))

@@ -1,6 +1,7 @@
 """All public routers, in the order their paths must be matched (static before `{id}`), each with the
-path keys (first two segments) of its routes. Nothing is imported here: `route_groups.LazyRoutes` imports
-a router when a request first reaches one of its keys (tests/unit/test_route_groups.py holds the keys true).
+path prefixes its routes start with (`{}`: any one segment). Nothing is imported here: `LazyRoutes` imports
+a router when a request's path first starts with one of its prefixes (tests/unit/test_route_groups.py
+holds the prefixes to the routes).
 """
 
 from __future__ import annotations
@@ -8,19 +9,19 @@ from __future__ import annotations
 from switchboard.api.route_groups import RouteGroup
 
 
-def _group(spec: str, *keys: str) -> RouteGroup:
+def _group(spec: str, *prefixes: str) -> RouteGroup:
     module, _, attribute = spec.partition(":")
-    return RouteGroup(f"switchboard.api.routes.{module}", attribute, frozenset(keys))
+    return RouteGroup(f"switchboard.api.routes.{module}", attribute, prefixes)
 
 
 PUBLIC = [
-    _group("agents:voices_router", "/v1/agents"),
-    _group("agent_webhooks:router", "/v1/agents"),
+    _group("agents:voices_router", "/v1/agents/voices"),
+    _group("agent_webhooks:router", "/v1/agents/{}/webhook"),
     _group("agents:router", "/v1/agents"),
-    _group("verify_lookup_feedback:lookup_router", "/v1/numbers"),
+    _group("verify_lookup_feedback:lookup_router", "/v1/numbers/lookup"),
     _group("numbers:router", "/v1/numbers"),
     _group("calls:router", "/v1/calls"),
-    _group("call_media:router", "/v1/calls"),
+    _group("call_media:router", "/v1/calls/{}/recording", "/v1/calls/{}/transcript/stream"),
     _group("contacts:router", "/v1/contacts"),
     _group("webhooks:router", "/v1/webhooks"),
     _group("conversations:router", "/v1/conversations"),
@@ -32,8 +33,8 @@ PUBLIC = [
     _group("register:router", "/v1/register"),
     _group("verify_lookup_feedback:verify_router", "/v1/verify"),
     _group("verify_lookup_feedback:feedback_router", "/v1/feedback"),
-    _group("unavailable:router", "/v1/conversations", "/v1/messages", "/v1/numbers", "/v1/location",
-           "/integrations/whatsapp"),
+    _group("unavailable:router", "/v1/conversations/{}/typing", "/v1/conversations/{}/background",
+           "/v1/messages/{}/reactions", "/v1/numbers/{}/contact-card", "/v1/location", "/integrations/whatsapp"),
 ]
 
-TELEPHONY = [RouteGroup("switchboard.telephony.routes", "router", frozenset({"/telephony/twilio"}))]
+TELEPHONY = [RouteGroup("switchboard.telephony.routes", "router", ("/telephony/twilio",))]
