@@ -67,8 +67,9 @@ def dependency_bytes(requirements: Path) -> tuple[int, int]:
             if req.marker and not any(req.marker.evaluate({"extra": e}) for e in (extras or {""})):
                 continue
             todo.append((req.name, set(req.extras)))
-    size = sum(dist.locate_file(f).stat().st_size for dist in seen.values() for f in dist.files or []
-                if f.suffix != ".pyc" and "__pycache__" not in f.parts and dist.locate_file(f).exists())
+    files = [Path(str(dist.locate_file(f))) for dist in seen.values() for f in dist.files or []
+             if f.suffix != ".pyc" and "__pycache__" not in f.parts]
+    size = sum(f.stat().st_size for f in files if f.exists())
     return len(seen), size
 
 

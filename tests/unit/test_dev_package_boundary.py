@@ -24,7 +24,7 @@ def dev_references(source: str) -> list[str]:
             names = [node.module]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             names = [node.value] if DEV_PACKAGE in node.value else []
-        found += [f"line {node.lineno}: {name}" for name in names
+        found += [f"line {getattr(node, 'lineno', '?')}: {name}" for name in names
                   if name == DEV_PACKAGE or name.startswith(f"{DEV_PACKAGE}.") or DEV_PACKAGE in name]
     return found
 
