@@ -101,6 +101,9 @@ def restored(forks: int) -> None:
 
 
 if __name__ == "__main__":
+    if "BENCH_EVENT" not in os.environ:  # `make bench` runs every bench/*.py: this one is a helper
+        print("bench/cold_probe.py is run by bench/api_cold_start.py, which gives it the request to serve")
+        sys.exit(0)
     # Packages installed here but not in the Lambda layer, made unimportable (awscrt: botocore imports it
     # when present; the relay's extra installs it, the layer does not have it).
     for name in filter(None, os.environ.get("BENCH_HIDE", "").split(",")):
