@@ -78,7 +78,12 @@ async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
     def server(app: Any, port: int) -> uvicorn.Server:
         return uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
 
-    api = server(create_app(get_container()), ports.api)
+    app = create_app(get_container())
+    # A server that starts once has no cold start to save: build every route now, not while other
+    # requests run in uvicorn's threads (FastAPI silences a pydantic warning with catch_warnings,
+    # which is not thread-safe).
+    app.state.route_groups.ensure_all()
+    api = server(app, ports.api)
     carrier = server(carrier_app(identity), ports.carrier)
     servers = [api, carrier]
     stop = asyncio.Event()

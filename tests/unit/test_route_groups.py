@@ -93,3 +93,4 @@ def test_a_fresh_app_serves_a_lazily_built_route_and_documents_every_route() -> 
         paths = client.get("/openapi.json").json()["paths"]
     assert len(paths) == len({p for g in routes.PUBLIC for p in templates(g)})
     assert len(app.state.route_groups.built) == len(routes.PUBLIC)
+

@@ -72,13 +72,15 @@ class LazyRoutes:
     def _include(self, index: int) -> None:
         group = self.groups[index]
         router = getattr(importlib.import_module(group.module), group.attribute)
-        routes = self.app.router.routes
-        before = len(routes)
+        before = len(self.app.router.routes)
         self.app.include_router(router)
+        routes = self.app.router.routes
         self.built[index] = routes[before:]
         # Routes the app has itself (docs, /mcp, /health) first, then every built group in declared order.
+        # A new list, so a request being routed meanwhile keeps iterating the one it started with.
         lazy = {id(route) for built in self.built.values() for route in built}
-        routes[:] = [r for r in routes if id(r) not in lazy] + [r for i in sorted(self.built) for r in self.built[i]]
+        self.app.router.routes = ([r for r in routes if id(r) not in lazy]
+                                  + [r for i in sorted(self.built) for r in self.built[i]])
 
 
 class BuildRoutes:
