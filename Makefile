@@ -10,7 +10,7 @@ install:
 	@bash scripts/bootstrap.sh
 
 dev: install
-	@$(PY) -m switchboard.local
+	@$(PY) -m switchboard_local
 
 test: install
 	@$(VENV)/bin/ruff check .

@@ -1,14 +1,21 @@
-"""API Lambda cold start and per-request latency, through the real handler.
+"""API Lambda cold start, first request, restored-snapshot approximation, warm latency and artifact sizes.
 
-Cold start: N fresh interpreters each import functions/api/app.py and build the handler
-(what Lambda's init phase does). Requests: one warm handler serves reads (GET /v1/agents)
-and writes (POST /v1/agents) against DynamoDB emulated by a local moto server.
-Run: .venv/bin/python bench/api_cold_start.py [--cold N] [--requests M]
+Cold: N fresh interpreters each run bench/cold_probe.py: import functions/api/app.py and build the
+handler (what Lambda's init phase does), then serve a first `GET /v1/agents` in the same process, so
+work deferred from init to the first request is counted. Restore (an approximation of SnapStart): one
+interpreter initializes (and runs any before-snapshot hooks), then forked copies of it each serve a
+first request; a real restore also loads the snapshot's memory, which this does not count. Warm: one
+handler serves reads and writes. DynamoDB is moto's server on loopback throughout. Our modules are
+compiled from source in every process (PYTHONDONTWRITEBYTECODE=1), as in Lambda, whose /opt is
+read-only and whose layer SAM builds without .pyc for our code.
+Run: .venv/bin/python bench/api_cold_start.py [--cold N] [--forks F] [--requests M] [--tree CHECKOUT]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -16,18 +23,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.support (the bench reuses the test harness helpers)
 
-AIM_MS = 500
-COLD_SNIPPET = """
-import time, importlib.util
-t0 = time.perf_counter()
-spec = importlib.util.spec_from_file_location("api_app", "functions/api/app.py")
-module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
-print((time.perf_counter() - t0) * 1000)
-"""
+INIT_AIM_MS, FIRST_AIM_MS = 500, 700
+PROBE = REPO / "bench" / "cold_probe.py"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -35,73 +37,132 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def cold_starts(n: int) -> list[float]:
-    env = {**os.environ, "SWITCHBOARD_TABLE_NAME": "bench", "AWS_REGION": "us-east-1",
-           "POWERTOOLS_METRICS_NAMESPACE": "Bench", "POWERTOOLS_TRACE_DISABLED": "true"}
-    times = []
-    for _ in range(n):
-        out = subprocess.run([sys.executable, "-c", COLD_SNIPPET], cwd=REPO, env=env, capture_output=True,
-                             text=True, check=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return times
+def summary(values: list[float]) -> str:
+    return (f"median {statistics.median(values):.0f} ms, p90 {percentile(values, 90):.0f} ms, "
+            f"min {min(values):.0f} ms")
 
 
-def warm_requests(m: int) -> tuple[list[float], list[float]]:
+def probe(tree: Path, env: dict[str, str], forks: int = 0) -> list[dict[str, float]]:
+    """Run the probe in a fresh interpreter on `tree`'s code; its BENCH lines, parsed."""
+    env = {**env, "BENCH_FORKS": str(forks), "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONPATH": str(tree / "layers" / "core")}  # ahead of the editable install: `tree`'s switchboard
+    out = subprocess.run([sys.executable, str(PROBE)], cwd=tree, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the probe failed:\n{out.stderr[-3000:]}")
+    return [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
+
+
+def setup(endpoint: str) -> tuple[str, Any]:
+    """A table, a project with one agent; returns its API key and a warm handler."""
     import boto3
 
     from switchboard.container import get_container
-    from switchboard.local.emulator import start_emulator
     from switchboard.settings import get_settings
     from switchboard.store.schema import create_table
     from tests.support.lambdas import FakeContext, load_event, load_handler
-    from tests.support.servers import free_port
 
-    port = free_port()
-    server = start_emulator("127.0.0.1", port)
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
-                           "SWITCHBOARD_AWS_ENDPOINT_URL": endpoint, "SWITCHBOARD_TABLE_NAME": "bench",
-                           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
-                           "POWERTOOLS_LOG_LEVEL": "WARNING"})
-        get_settings.cache_clear()
-        get_container.cache_clear()
-        create_table(boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1"), "bench",
-                     REPO / "template.yaml")
-        key = get_container().projects.create("bench").api_key
-        handler = load_handler("api").handler
-        reads, writes = [], []
-        for i in range(m):
-            write = load_event("api-post-agent.json")
-            write["headers"]["authorization"] = f"Bearer {key}"
-            write["body"] = json.dumps({"name": f"agent {i}"})
-            t0 = time.perf_counter()
-            assert handler(write, FakeContext())["statusCode"] == 201
-            writes.append((time.perf_counter() - t0) * 1000)
-            read = load_event("api-get-agents.json")
-            read["headers"]["authorization"] = f"Bearer {key}"
-            t0 = time.perf_counter()
-            assert handler(read, FakeContext())["statusCode"] == 200
-            reads.append((time.perf_counter() - t0) * 1000)
-        return reads, writes
-    finally:
-        server.stop()
+    os.environ.update({**child_env(endpoint), "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    get_settings.cache_clear()
+    get_container.cache_clear()
+    create_table(boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1"), "bench",
+                 REPO / "template.yaml")
+    key = get_container().projects.create("bench").api_key
+    handler = load_handler("api").handler
+    event = load_event("api-post-agent.json")
+    event["headers"]["authorization"] = f"Bearer {key}"
+    event["body"] = json.dumps({"name": "first"})
+    assert handler(event, FakeContext())["statusCode"] == 201
+    return key, handler
+
+
+def child_env(endpoint: str) -> dict[str, str]:
+    return {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
+            "SWITCHBOARD_AWS_ENDPOINT_URL": endpoint, "SWITCHBOARD_TABLE_NAME": "bench",
+            "POWERTOOLS_METRICS_NAMESPACE": "Bench", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+def read_event(key: str) -> str:
+    from tests.support.lambdas import load_event
+
+    event = load_event("api-get-agents.json")
+    event["headers"]["authorization"] = f"Bearer {key}"
+    return json.dumps(event)
+
+
+def cold(tree: Path, env: dict[str, str], n: int, label: str) -> None:
+    runs = [probe(tree, env)[0] for _ in range(n)]
+    init, first = [r["init"] for r in runs], [r["first"] for r in runs]
+    both = [r["init"] + r["first"] for r in runs]
+    print(f"{label}, {n} fresh processes:")
+    print(f"  cold init (import + build handler): {summary(init)}; aim {INIT_AIM_MS} ms -> "
+          f"{statistics.median(init) / INIT_AIM_MS:.2f} of the aim")
+    print(f"  first request (GET /v1/agents) in the same process: {summary(first)}")
+    print(f"  cold init + first request: {summary(both)}; aim {FIRST_AIM_MS} ms -> "
+          f"{statistics.median(both) / FIRST_AIM_MS:.2f} of the aim")
+    print(f"  CPU time (less sensitive to other load): init median {statistics.median(r['init_cpu'] for r in runs):.0f}"
+          f" ms, first request {statistics.median(r['first_cpu'] for r in runs):.0f} ms; "
+          f"{statistics.median(r['modules'] for r in runs):.0f} modules loaded after the first request")
+
+
+def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) -> None:
+    env = {**os.environ, **child_env(endpoint), "BENCH_EVENT": read_event(key), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    cold(tree, env, n, "this virtualenv (as measured before)")
+    cold(tree, {**env, "BENCH_HIDE": "awscrt"}, n,
+         "the layer's packages only (awscrt, which botocore imports when installed, hidden: the layer has none)")
+    if forks:
+        runs = probe(tree, env, forks)
+        print(f"restored snapshot, APPROXIMATION (first request in {forks} forks of one process initialized for "
+              f"SnapStart, {runs[0]['hooks']} before-snapshot hooks run; a real restore also loads the "
+              f"snapshot's memory): {summary([r['first'] for r in runs])}")
+
+
+def warm_requests(handler: Any, key: str, m: int) -> None:
+    from tests.support.lambdas import FakeContext, load_event
+
+    reads, writes = [], []
+    for i in range(m):
+        write = load_event("api-post-agent.json")
+        write["headers"]["authorization"] = f"Bearer {key}"
+        write["body"] = json.dumps({"name": f"agent {i}"})
+        t0 = time.perf_counter()
+        assert handler(write, FakeContext())["statusCode"] == 201
+        writes.append((time.perf_counter() - t0) * 1000)
+        read = load_event("api-get-agents.json")
+        read["headers"]["authorization"] = f"Bearer {key}"
+        t0 = time.perf_counter()
+        assert handler(read, FakeContext())["statusCode"] == 200
+        reads.append((time.perf_counter() - t0) * 1000)
+    for name, values in (("read  GET /v1/agents", reads), ("write POST /v1/agents", writes)):
+        print(f"warm {name}: p50 {percentile(values, 50):.1f} ms, p99 {percentile(values, 99):.1f} ms "
+              f"over {len(values)} requests (DynamoDB emulated on loopback)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cold", type=int, default=7)
+    parser.add_argument("--forks", type=int, default=5)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--tree", type=Path, default=REPO, help="measure another checkout's code (cold only)")
     args = parser.parse_args()
-    cold = cold_starts(args.cold)
-    med = statistics.median(cold)
-    print(f"cold init (import + build handler), {args.cold} fresh processes: median {med:.0f} ms, "
-          f"p90 {percentile(cold, 90):.0f} ms, min {min(cold):.0f} ms; aim {AIM_MS} ms -> "
-          f"{med / AIM_MS:.2f} of the aim")
-    reads, writes = warm_requests(args.requests)
-    for name, values in (("read  GET /v1/agents", reads), ("write POST /v1/agents", writes)):
-        print(f"{name}: p50 {percentile(values, 50):.1f} ms, p99 {percentile(values, 99):.1f} ms "
-              f"over {len(values)} requests (DynamoDB emulated on loopback)")
+
+    import logging
+
+    from bench.artifact_sizes import report
+    from switchboard_local.emulator import start_emulator
+    from tests.support.servers import free_port
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
+    port = free_port()
+    server = start_emulator("127.0.0.1", port)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        with contextlib.redirect_stdout(io.StringIO()):  # the setup's own metrics line
+            key, handler = setup(endpoint)
+        cold_and_restore(args.tree.resolve(), endpoint, key, args.cold, args.forks)
+        warm_requests(handler, key, args.requests)
+    finally:
+        server.stop()
+    print("\n".join(report(args.tree.resolve())))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from stack import LocalStack, Webhook, spoken, summary
 from media_relay.audio import codec
 from media_relay.audio.vad import FrameAnalyzer
 from media_relay.engine.plan import onset_ms
-from switchboard.localcarrier.dialer import CallerScript
+from switchboard_local.carrier.dialer import CallerScript
 
 ANSWER = ("Our store opens at nine in the morning. On weekends we open at ten instead. "
           "We close at six in the evening every day. Parking is free behind the building.")

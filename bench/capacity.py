@@ -40,9 +40,9 @@ from relay_proc import EmbeddedRelay, Relay
 from stack import ROOT, LocalStack, Webhook, process_cpu_seconds, spoken
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.media_client import MediaStreamClient
-from switchboard.localcarrier.state import sid
-from switchboard.localcarrier.twiml_reader import stream_target
+from switchboard_local.carrier.media_client import MediaStreamClient
+from switchboard_local.carrier.state import sid
+from switchboard_local.carrier.twiml_reader import stream_target
 
 TURN_EVERY_S = 6.0
 STEADY_S = 24.0

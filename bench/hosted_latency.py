@@ -14,7 +14,7 @@ import asyncio
 
 from stack import LocalStack, spoken, summary  # also puts the repository on sys.path for tests.support
 
-from switchboard.localcarrier.dialer import CallerScript
+from switchboard_local.carrier.dialer import CallerScript
 from tests.support.fake_openai import FakeOpenAI, Script
 from tests.support.servers import ThreadedUvicorn
 

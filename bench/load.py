@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import LocalStack, percentile, process_cpu_seconds, process_rss_mib, spoken  # noqa: E402
-from switchboard.localcarrier.dialer import CallerScript  # noqa: E402
+from switchboard_local.carrier.dialer import CallerScript  # noqa: E402
 from tests.support.servers import ThreadedUvicorn  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """What the voice benchmarks share: the whole local platform in its own process, a webhook, a caller.
 
-`LocalStack` runs `python -m switchboard.local` (what `make dev` runs) on free ports with a
+`LocalStack` runs `python -m switchboard_local` (what `make dev` runs) on free ports with a
 throw-away state directory, so the relay's CPU is its own and the figures come from the same
 path a developer uses. Results are read back through the public API.
 """
@@ -25,7 +25,7 @@ from fastapi.responses import StreamingResponse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the benchmarks reuse the tests' servers and fakes
 
-from switchboard.localcarrier.dialer import (  # noqa: E402
+from switchboard_local.carrier.dialer import (  # noqa: E402
     CallerScript,
     CallResult,
     CarrierLink,
@@ -62,7 +62,7 @@ class LocalStack:
 
     def __enter__(self) -> LocalStack:
         self.log = open(os.environ.get("STACK_LOG") or Path(self.state.name) / "stack.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "switchboard.local"], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "switchboard_local"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         path = Path(self.state.name) / "local.json"
         deadline = time.monotonic() + 60

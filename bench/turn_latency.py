@@ -13,7 +13,7 @@ import asyncio
 
 from stack import LocalStack, Webhook, spoken, summary
 
-from switchboard.localcarrier.dialer import CallerScript
+from switchboard_local.carrier.dialer import CallerScript
 
 LINES = [
     "Hi, I would like to check the status of my order.", "Please transfer me to a human agent.",

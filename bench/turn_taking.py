@@ -37,8 +37,8 @@ from stack import LocalStack, Webhook, percentile, summary
 
 from media_relay.audio import codec
 from media_relay.audio.vad import FrameAnalyzer
-from switchboard.localcarrier.dialer import CallerScript, CallResult, Line
-from switchboard.localcarrier.media_client import Room
+from switchboard_local.carrier.dialer import CallerScript, CallResult, Line
+from switchboard_local.carrier.media_client import Room
 
 LONG = ("We are open every weekday from nine in the morning until six in the evening. "
         "On Saturdays we open a little later, at ten, and close at four. "

@@ -29,7 +29,7 @@ TEMPLATE = REPO / "template.yaml"
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from switchboard.local.emulator import start_emulator
+    from switchboard_local.emulator import start_emulator
 
     port = free_port()
     server = start_emulator("127.0.0.1", port)
@@ -45,7 +45,7 @@ CARRIER_TOKEN = "local-carrier-test-token"
 def local_carrier() -> Iterator[ThreadedUvicorn | None]:
     """The local carrier (a Twilio REST emulator) on a real port, shared by the session."""
     try:
-        from switchboard.localcarrier.app import create_app as create_carrier_app
+        from switchboard_local.carrier.app import create_app as create_carrier_app
     except ImportError:  # being written; tests that need it will fail on their own
         yield None
         return

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from mangum import Mangum
 
+from switchboard import tracing
+from switchboard.api import snapstart
 from switchboard.api.app import create_app
 
 logger = Logger(service="switchboard-api")
-tracer = Tracer(service="switchboard-api")
+tracer = tracing.tracer("switchboard-api")
 metrics = Metrics(namespace="Switchboard", service="api")
 
+app = create_app(telephony=False)
 # lifespan="off": Mangum would otherwise run startup and shutdown on every invocation.
-asgi = Mangum(create_app(telephony=False), lifespan="off")
+asgi = Mangum(app, lifespan="off")
+# Under SnapStart, what the app builds on first use is built before the snapshot instead.
+snapstart.register(app, asgi)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from switchboard import tracing
 from switchboard.container import get_container
 from switchboard.services.outbound import handle
 
 logger = Logger(service="switchboard-outbound")
-tracer = Tracer(service="switchboard-outbound")
+tracer = tracing.tracer("switchboard-outbound")
 metrics = Metrics(namespace="Switchboard", service="outbound")
 
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from switchboard import tracing
 from switchboard.container import get_container
 from switchboard.services.reconcile import handle_check, sweep
 
 logger = Logger(service="switchboard-reconcile")
-tracer = Tracer(service="switchboard-reconcile")
+tracer = tracing.tracer("switchboard-reconcile")
 metrics = Metrics(namespace="Switchboard", service="reconcile")
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from mangum import Mangum
 
+from switchboard import tracing
+from switchboard.api import snapstart
 from switchboard.api.app import create_app
 
 logger = Logger(service="switchboard-telephony")
-tracer = Tracer(service="switchboard-telephony")
+tracer = tracing.tracer("switchboard-telephony")
 metrics = Metrics(namespace="Switchboard", service="telephony")
 
 
-asgi = Mangum(create_app(public=False), lifespan="off")
+app = create_app(public=False)
+asgi = Mangum(app, lifespan="off")
+# Under SnapStart, what the app builds on first use is built before the snapshot instead.
+snapstart.register(app, asgi)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -17,7 +17,7 @@ from media_relay.llm.config import LlmSettings
 from media_relay.llm.openai_compat import OpenAICompatModel
 from media_relay.server import Relay, build_relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, Line
+from switchboard_local.carrier.dialer import CallerScript, Line
 from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.events import EventLog, delivering, event_log
 from tests.support.fake_openai import FakeOpenAI, Script

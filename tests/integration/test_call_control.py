@@ -15,8 +15,8 @@ import pytest
 from media_relay.audio import codec
 from media_relay.server import Relay
 from media_relay.speech.text import sentences
-from switchboard.localcarrier.dialer import CallerScript, Line
-from switchboard.localcarrier.media_client import MediaStreamClient
+from switchboard_local.carrier.dialer import CallerScript, Line
+from switchboard_local.carrier.media_client import MediaStreamClient
 from tests.support import dtmf_detect
 from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.speech_reference import words_played

@@ -15,9 +15,9 @@ import pytest
 
 from media_relay.server import Relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, Line
-from switchboard.localcarrier.outbound import OutboundCalls
 from switchboard.services import call_ended
+from switchboard_local.carrier.dialer import CallerScript, Line
+from switchboard_local.carrier.outbound import OutboundCalls
 from tests.support.calls import agent_with_number, dial, speech
 from tests.support.events import EventLog, delivering, event_log
 

@@ -15,7 +15,7 @@ import pytest
 
 from media_relay.server import Relay
 from switchboard.container import Container
-from switchboard.localcarrier.outbound import OutboundCalls
+from switchboard_local.carrier.outbound import OutboundCalls
 from tests.support.calls import agent_with_number
 from tests.support.voice_webhook import Reply, voice_webhook
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from media_relay.audio import codec
-from switchboard.localcarrier.dialer import script_from_lines
+from switchboard_local.carrier.dialer import script_from_lines
 from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow

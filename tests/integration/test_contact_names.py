@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from media_relay.server import Relay
-from switchboard.localcarrier.dialer import CallerScript, Line
+from switchboard_local.carrier.dialer import CallerScript, Line
 from tests.integration.test_sms import PHONE, agent_with_number, events, poller, text_in  # noqa: F401
 from tests.support import calls
 from tests.support.receiver import webhook_receiver

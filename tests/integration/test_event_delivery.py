@@ -10,9 +10,9 @@ import pytest
 from agentphone import verify_webhook
 
 from switchboard.container import Container
-from switchboard.local.runtime import load_function
 from switchboard.webhooks.delivery import backoff_seconds
-from switchboard.webhooks.poller import DeliveryPoller
+from switchboard_local.pollers import DeliveryPoller
+from switchboard_local.runtime import load_function
 from tests.support.receiver import webhook_receiver
 
 

@@ -17,7 +17,7 @@ from media_relay.llm.config import LlmSettings
 from media_relay.llm.openai_compat import OpenAICompatModel
 from media_relay.server import Relay, build_relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, CallResult, Line
+from switchboard_local.carrier.dialer import CallerScript, CallResult, Line
 from tests.support.calls import dial, only_call, speech
 from tests.support.fake_openai import FakeOpenAI, Script
 from tests.support.servers import ThreadedUvicorn, free_port

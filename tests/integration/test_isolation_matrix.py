@@ -208,7 +208,7 @@ async def test_a_signed_stream_naming_another_projects_call_gets_nothing(api_url
     another's call is closed at once: no greeting, no turn, no stream counted on the call."""
     import asyncio
 
-    from switchboard.localcarrier.media_client import MediaStreamClient
+    from switchboard_local.carrier.media_client import MediaStreamClient
 
     victim = client(api_url, project.api_key)
     ids = build_world(victim, container, project.project_id, None, "415")

@@ -20,7 +20,7 @@ def start(state: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
            **{f"SWITCHBOARD_{k}_PORT": str(v) for k, v in ports.items()}}
     for name in ("SWITCHBOARD_TABLE_NAME", "SWITCHBOARD_AWS_ENDPOINT_URL"):
         env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "switchboard.local"], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "switchboard_local"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 

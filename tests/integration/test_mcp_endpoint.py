@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from switchboard.container import Container
-from switchboard.localcarrier.outbound import OutboundCalls
+from switchboard_local.carrier.outbound import OutboundCalls
 from tests.support.receiver import webhook_receiver
 
 TOOLS = {"account_overview", "list_numbers", "buy_number", "send_message", "get_messages", "list_calls", "get_call",

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from media_relay.server import Relay
-from switchboard.localcarrier.outbound import OutboundCalls
+from switchboard_local.carrier.outbound import OutboundCalls
 from tests.support.calls import agent_with_number
 from tests.support.servers import ThreadedUvicorn
 from tests.support.voice_webhook import Reply, voice_webhook
@@ -196,7 +196,7 @@ async def test_the_api_ends_a_live_call(api: httpx.Client, settings: Any, relay:
 
 
 def test_the_command_line_sets_who_answers(settings: Any, carrier: OutboundCalls, tmp_path: Any) -> None:
-    from switchboard.localcarrier.cli import main
+    from switchboard_local.carrier.cli import main
 
     config = tmp_path / "local.json"
     config.write_text(json.dumps({"twilioApiBase": settings.twilio_api_base,

@@ -28,11 +28,11 @@ from botocore.exceptions import ClientError
 from switchboard.carrier import signature
 from switchboard.clock import iso, utcnow
 from switchboard.container import Container, get_container
-from switchboard.local.outbound import LocalScheduler, OutboundPoller, outbound_context
-from switchboard.local.provision import ACCOUNT, provision_outbound
 from switchboard.scheduling import at_expression, due_second, fill_context, scheduled_event
 from switchboard.services import calls
 from switchboard.settings import Settings, get_settings
+from switchboard_local.outbound import LocalScheduler, OutboundPoller, outbound_context
+from switchboard_local.provision import ACCOUNT, provision_outbound
 from tests.support.lambdas import REPO, load_event, load_handler, settings_env
 from tests.support.servers import free_port
 

@@ -14,7 +14,7 @@ import pytest
 
 from media_relay.server import Relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, Line
+from switchboard_local.carrier.dialer import CallerScript, Line
 from tests.conftest import REPO
 from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.events import delivering

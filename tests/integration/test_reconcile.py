@@ -17,11 +17,11 @@ import pytest
 
 from switchboard.carrier import signature
 from switchboard.container import Container
-from switchboard.local.runtime import load_function
-from switchboard.localcarrier.dialer import CallerScript, CarrierLink, place_inbound_call
 from switchboard.services import reconcile
 from switchboard.settings import Settings
-from switchboard.webhooks.poller import DeliveryPoller
+from switchboard_local.carrier.dialer import CallerScript, CarrierLink, place_inbound_call
+from switchboard_local.pollers import DeliveryPoller
+from switchboard_local.runtime import load_function
 from tests.integration.test_call_ended_events import assert_no_second, one_call_ended, set_callee
 from tests.support.calls import agent_with_number, speech
 from tests.support.events import delivering, event_log
@@ -156,7 +156,7 @@ class _Context:
 
 
 async def _lines(*texts: str) -> list[Any]:
-    from switchboard.localcarrier.dialer import Line
+    from switchboard_local.carrier.dialer import Line
 
     return [Line(t, await speech(t)) for t in texts]
 

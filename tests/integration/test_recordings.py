@@ -15,8 +15,8 @@ from agentphone import AgentPhone
 
 from switchboard import signed
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import script_from_lines
 from switchboard.recordings import recording_key
+from switchboard_local.carrier.dialer import script_from_lines
 from tests.support.calls import agent_with_number, dial, only_call
 from tests.support.voice_webhook import Reply, voice_webhook
 
@@ -90,7 +90,7 @@ async def test_a_phone_calls_recording_has_both_sides_and_the_calls_length(
 
 async def test_disable_recording_on_the_agent_or_the_call_records_nothing(
         api: httpx.Client, api_url: str, project: Any, relay: Any, settings: Any, container: Container) -> None:
-    from switchboard.localcarrier.web_client import place_web_call
+    from switchboard_local.carrier.web_client import place_web_call
 
     with voice_webhook([]) as hook:
         api.post("/v1/webhooks", json={"url": hook.url})

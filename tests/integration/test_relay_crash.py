@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript, Line
 from switchboard.settings import Settings
+from switchboard_local.carrier.dialer import CallerScript, Line
 from tests.integration.test_call_ended_events import assert_no_second, one_call_ended
 from tests.support.calls import agent_with_number, dial, speech
 from tests.support.events import delivering, event_log

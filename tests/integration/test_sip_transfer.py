@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from media_relay.server import Relay
-from switchboard.localcarrier.dialer import CallerScript, Line
+from switchboard_local.carrier.dialer import CallerScript, Line
 from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.voice_webhook import Reply, voice_webhook
 

@@ -10,8 +10,8 @@ from agentphone import AgentPhone
 from agentphone.models import SipTrunk
 
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import CallerScript
 from switchboard.settings import Settings
+from switchboard_local.carrier.dialer import CallerScript
 from tests.support.calls import dial
 
 PBX = {"uris": [{"sip_uri": "sip:pbx.example.com", "name": "office", "priority": 1, "weight": 10}]}

@@ -16,10 +16,10 @@ from agentphone.webhook import construct_event
 
 from switchboard.carrier import signature
 from switchboard.container import Container
-from switchboard.local.runtime import load_function
-from switchboard.localcarrier import cli
-from switchboard.localcarrier.sms import inbound_form
-from switchboard.webhooks.poller import DeliveryPoller
+from switchboard_local.carrier import cli
+from switchboard_local.carrier.sms import inbound_form
+from switchboard_local.pollers import DeliveryPoller
+from switchboard_local.runtime import load_function
 from tests.support.published_schema import assert_conforms
 from tests.support.receiver import Receiver, webhook_receiver
 

@@ -10,7 +10,7 @@ import pytest
 from media_relay.audio import codec
 from media_relay.speech.alignment import LocalAligner, SphinxAligner
 from media_relay.speech.sphinx_host import SphinxHost
-from switchboard.localcarrier.dialer import script_from_lines
+from switchboard_local.carrier.dialer import script_from_lines
 
 TEXT = "Sure, I noted request twelve, and I will call you back tomorrow morning."
 

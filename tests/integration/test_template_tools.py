@@ -34,4 +34,7 @@ def test_sam_build_packages_the_layer_and_functions(tmp_path: Path) -> None:
     layer = build / "CoreLayer" / "python"
     assert (layer / "switchboard" / "api" / "app.py").exists()
     assert (layer / "fastapi").is_dir() and (layer / "mangum").is_dir()
+    # The development stack and its tools stay out (Lambda's runtime provides snapshot_restore_py).
+    assert not (layer / "switchboard_local").exists() and not list(layer.glob("switchboard/local*"))
+    assert not list(layer.glob("moto*")) and not list(layer.glob("snapshot_restore_py*"))
     assert (build / "ApiFunction" / "app.py").exists()

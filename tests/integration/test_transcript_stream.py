@@ -16,8 +16,8 @@ from agentphone import AgentPhone, AsyncAgentPhone
 
 from switchboard import signed
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import script_from_lines
-from switchboard.localcarrier.web_client import place_web_call
+from switchboard_local.carrier.dialer import script_from_lines
+from switchboard_local.carrier.web_client import place_web_call
 from tests.support.calls import agent_with_number, dial
 from tests.support.servers import free_port
 from tests.support.voice_webhook import Reply, voice_webhook

@@ -13,8 +13,8 @@ import pytest
 
 from media_relay.audio import codec
 from media_relay.server import Relay
-from switchboard.localcarrier.dialer import CallerScript, Line
-from switchboard.localcarrier.media_client import MediaStreamClient, Room
+from switchboard_local.carrier.dialer import CallerScript, Line
+from switchboard_local.carrier.media_client import MediaStreamClient, Room
 from tests.support.calls import agent_with_number, dial, only_call, speech
 from tests.support.speech_reference import spliced
 from tests.support.voice_webhook import Reply, voice_webhook

@@ -13,7 +13,7 @@ from agentphone import verify_webhook
 
 from media_relay.server import Relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import place_inbound_call, script_from_lines
+from switchboard_local.carrier.dialer import place_inbound_call, script_from_lines
 from tests.support.calls import agent_with_number
 from tests.support.voice_webhook import Reply, voice_webhook
 

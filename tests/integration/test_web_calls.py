@@ -15,8 +15,8 @@ from websockets.exceptions import InvalidStatus
 
 from media_relay.server import Relay
 from switchboard.container import Container
-from switchboard.localcarrier.dialer import script_from_lines
-from switchboard.localcarrier.web_client import WebCallClient, place_web_call
+from switchboard_local.carrier.dialer import script_from_lines
+from switchboard_local.carrier.web_client import WebCallClient, place_web_call
 from tests.support.voice_webhook import Reply, voice_webhook
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from switchboard.localcarrier.dialer import (
+from switchboard_local.carrier.dialer import (
     CallerScript,
     CallResult,
     CarrierLink,

@@ -9,8 +9,8 @@ import signal
 import threading
 
 from switchboard.container import get_container
-from switchboard.local.runtime import load_function
-from switchboard.webhooks.poller import DeliveryPoller
+from switchboard_local.pollers import DeliveryPoller
+from switchboard_local.runtime import load_function
 
 
 def main() -> None:

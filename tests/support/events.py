@@ -15,8 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from switchboard.container import Container
-from switchboard.local.runtime import load_function
-from switchboard.webhooks.poller import DeliveryPoller
+from switchboard_local.pollers import DeliveryPoller
+from switchboard_local.runtime import load_function
 from tests.support.servers import ThreadedUvicorn
 
 

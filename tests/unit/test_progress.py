@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from switchboard.localcarrier.progress import Progress
+from switchboard_local.carrier.progress import Progress
 
 
 class Tty(io.StringIO):

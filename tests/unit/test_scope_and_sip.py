@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from switchboard.carrier import twiml
-from switchboard.localcarrier.twiml_reader import dial_target
 from switchboard.models.common import check_transfer_target
 from switchboard.scope import Scope, index_keys, list_source, owner, sub_of, visible
+from switchboard_local.carrier.twiml_reader import dial_target
 
 
 def test_a_scope_is_the_project_id_and_carries_its_sub_account() -> None:

@@ -212,7 +212,7 @@ def statements(resource: str) -> list[dict[str, Any]]:
 
 
 def test_outbound_rule_takes_outbound_call_requested_from_any_source_on_the_platform_bus() -> None:
-    from switchboard.local.provision import outbound_rule_pattern
+    from switchboard_local.provision import outbound_rule_pattern
 
     (event,) = OUTBOUND["Events"].values()
     rule = event["Properties"]

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from switchboard.api import errors, openapi
+from switchboard.api import errors, openapi, routes
 from switchboard.api.body_guard import BodyGuard
+from switchboard.api.route_groups import BuildRoutes, LazyRoutes
 from switchboard.container import Container, get_container
 
 DESCRIPTION = """AgentPhone-compatible phone numbers, voice calls and SMS for AI agents.
@@ -29,13 +30,12 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
         **({} if public else {"openapi_url": None, "docs_url": None, "redoc_url": None}),
     )
     app.state.container = container or get_container()
+    # Route groups are built when a request first reaches them (route_groups.py), /openapi.json builds all.
+    lazy = LazyRoutes(app, (routes.PUBLIC if public else []) + (routes.TELEPHONY if telephony else []))
+    app.state.route_groups = lazy
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, lazy)
     if public:
-        from switchboard.api.routes import ROUTERS
-
-        for router in ROUTERS:
-            app.include_router(router)
         from switchboard.mcp.endpoint import McpEndpoint
 
         # AgentPhone's MCP tools over Streamable HTTP (an ASGI endpoint, so no trailing-slash redirect).
@@ -49,10 +49,6 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
         # The web console: static files, no build step (it calls the same /v1 API with the user's key).
         app.add_route("/console", lambda request: RedirectResponse("/console/"), include_in_schema=False)
         app.mount("/console/", StaticFiles(directory=STATIC, html=True), name="console")
-    if telephony:
-        from switchboard.telephony.routes import router as telephony_router
-
-        app.include_router(telephony_router)
 
     settings = app.state.container.settings
     limit = settings.max_body_bytes
@@ -67,6 +63,7 @@ def create_app(container: Container | None = None, *, public: bool = True, telep
                 settings.public_base_url = f"https://{domain}"
         return await call_next(request)
 
+    app.add_middleware(BuildRoutes, routes=lazy)
     # Outermost: bodies are counted (413, streamed or not) and JSON checked before anything reads them.
     app.add_middleware(BodyGuard, limit=limit)
 

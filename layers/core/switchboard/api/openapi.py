@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from switchboard.api.route_groups import LazyRoutes
+
 ERROR_SCHEMA = {
     "title": "Error",
     "type": "object",
@@ -51,11 +53,12 @@ def _document(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def install(app: FastAPI) -> None:
-    """Serve the corrected document at /openapi.json (built once, on first request)."""
+def install(app: FastAPI, routes: LazyRoutes) -> None:
+    """Serve the corrected document at /openapi.json (built once, on first request, from every route)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            routes.ensure_all()
             app.openapi_schema = _document(app)
         return app.openapi_schema
 

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.state import sid
+from switchboard_local.carrier.state import sid
 
 FRAME = 160  # 20 ms of mu-law
 SILENCE = b"\xff" * FRAME

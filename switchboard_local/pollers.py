@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from switchboard.container import Container
-from switchboard.local.runtime import LocalContext, Loop, load_function
 from switchboard.logging import logger
+from switchboard_local.runtime import LocalContext, Loop, load_function
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:

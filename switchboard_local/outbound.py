@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from switchboard.clock import Clock, utcnow
-from switchboard.local.runtime import LocalContext, Loop, load_function
 from switchboard.logging import logger
 from switchboard.scheduling import fill_context, parse_at
+from switchboard_local.runtime import LocalContext, Loop, load_function
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

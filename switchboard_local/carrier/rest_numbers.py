@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from switchboard.localcarrier import numbers as fiction
-from switchboard.localcarrier.errors import TwilioError, not_found
-from switchboard.localcarrier.state import CarrierState, rfc2822, sid
+from switchboard_local.carrier import numbers as fiction
+from switchboard_local.carrier.errors import TwilioError, not_found
+from switchboard_local.carrier.state import CarrierState, rfc2822, sid
 
 FormReader = Callable[[Request], Awaitable[dict[str, list[str]]]]
 WEBHOOK_FIELDS = {"VoiceUrl": "voice_url", "VoiceMethod": "voice_method", "StatusCallback": "status_callback",

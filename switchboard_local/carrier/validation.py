@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from switchboard.localcarrier.errors import TwilioError
+from switchboard_local.carrier.errors import TwilioError
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _NANP = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import httpx
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.media_client import MediaStreamClient, Room
-from switchboard.localcarrier.state import sid
-from switchboard.localcarrier.twiml_reader import dial_target, stream_of
+from switchboard_local.carrier.media_client import MediaStreamClient, Room
+from switchboard_local.carrier.state import sid
+from switchboard_local.carrier.twiml_reader import dial_target, stream_of
 
 
 @dataclass

@@ -19,9 +19,9 @@ import httpx
 from fastapi import Request
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.errors import TwilioError
-from switchboard.localcarrier.state import CarrierState, rfc2822, sid
 from switchboard.logging import logger
+from switchboard_local.carrier.errors import TwilioError
+from switchboard_local.carrier.state import CarrierState, rfc2822, sid
 
 API_VERSION = "2010-04-01"
 REFUSED = {

@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from switchboard.localcarrier.errors import TwilioError, not_found
-from switchboard.localcarrier.state import CarrierState, sid
-from switchboard.localcarrier.validation import require
+from switchboard_local.carrier.errors import TwilioError, not_found
+from switchboard_local.carrier.state import CarrierState, sid
+from switchboard_local.carrier.validation import require
 
 FormReader = Callable[[Request], Awaitable[dict[str, list[str]]]]
 CAMPAIGN_STEPS = ["PENDING", "IN_PROGRESS", "VERIFIED"]

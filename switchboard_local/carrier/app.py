@@ -17,8 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from switchboard.formdata import parse_form
-from switchboard.localcarrier.errors import TwilioError, not_found
-from switchboard.localcarrier.state import CarrierState
+from switchboard_local.carrier.errors import TwilioError, not_found
+from switchboard_local.carrier.state import CarrierState
 
 # Twilio's other APIs, each on its own host there (`<service>.twilio.com`), under a path prefix here.
 SERVICE_PREFIXES = ("/lookups/", "/trunking/", "/messaging/", "/trusthub/")
@@ -63,9 +63,9 @@ def create_app(account_sid: str, auth_token: str, state: CarrierState | None = N
             return not_found(request.url.path).response()
         return await call_next(request)
 
-    from switchboard.localcarrier import outbound, rest_a2p, rest_calls, rest_numbers, rest_trunking
+    from switchboard_local.carrier import outbound, rest_a2p, rest_calls, rest_numbers, rest_trunking
 
-    if on_call is None:  # placed calls ring, are answered and talk (see localcarrier.outbound)
+    if on_call is None:  # placed calls ring, are answered and talk (see carrier.outbound)
         calls = outbound.OutboundCalls(state, account_sid, auth_token)
         app.state.outbound = calls
         outbound.install(app, base, calls, _form)

@@ -14,10 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from switchboard.localcarrier import numbers as fiction
-from switchboard.localcarrier.errors import TwilioError, not_found
-from switchboard.localcarrier.state import CarrierState, sid
-from switchboard.localcarrier.validation import require
+from switchboard_local.carrier import numbers as fiction
+from switchboard_local.carrier.errors import TwilioError, not_found
+from switchboard_local.carrier.state import CarrierState, sid
+from switchboard_local.carrier.validation import require
 
 FormReader = Callable[[Request], Awaitable[dict[str, list[str]]]]
 TRANSFER_MODES = {"disable-all", "enable-all", "sip-only"}

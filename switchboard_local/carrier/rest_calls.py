@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI, Request
 
-from switchboard.localcarrier import sms
-from switchboard.localcarrier.errors import TwilioError, not_found
-from switchboard.localcarrier.rest_trunking import route_for
-from switchboard.localcarrier.state import CarrierState, rfc2822, sid
-from switchboard.localcarrier.validation import check_to, require
+from switchboard_local.carrier import sms
+from switchboard_local.carrier.errors import TwilioError, not_found
+from switchboard_local.carrier.rest_trunking import route_for
+from switchboard_local.carrier.state import CarrierState, rfc2822, sid
+from switchboard_local.carrier.validation import check_to, require
 
 FormReader = Callable[[Request], Awaitable[dict[str, list[str]]]]
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}

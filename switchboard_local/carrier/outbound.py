@@ -29,13 +29,13 @@ import httpx
 from fastapi import FastAPI, Request
 
 from switchboard.carrier import signature
-from switchboard.localcarrier.dialer import CallerScript, Line, _converse, script_from_lines
-from switchboard.localcarrier.errors import TwilioError
-from switchboard.localcarrier.media_client import MediaStreamClient
-from switchboard.localcarrier.state import CarrierState, rfc2822, sid
-from switchboard.localcarrier.twiml_reader import dial_target, stream_target
-from switchboard.localcarrier.validation import check_to, require
 from switchboard.logging import logger
+from switchboard_local.carrier.dialer import CallerScript, Line, _converse, script_from_lines
+from switchboard_local.carrier.errors import TwilioError
+from switchboard_local.carrier.media_client import MediaStreamClient
+from switchboard_local.carrier.state import CarrierState, rfc2822, sid
+from switchboard_local.carrier.twiml_reader import dial_target, stream_target
+from switchboard_local.carrier.validation import check_to, require
 
 BEHAVIOURS = ("answer", "busy", "no-answer", "failed")
 BEEP_HZ, BEEP_MS = 1000, 400

@@ -3,7 +3,7 @@
 One process supervises: the AWS emulator (moto server over HTTP), the API, the local
 carrier (a Twilio-protocol emulator), the media relay, the webhook delivery poller, and the
 outbound function's invokers (the bus rule's queue poller and a timer for scheduled calls).
-`python -m switchboard.localcarrier.cli call ...` then dials the agents like a phone would.
+`python -m switchboard_local.carrier.cli call ...` then dials the agents like a phone would.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from switchboard.local.config import LocalPorts, load_identity, state_dir, write_config
+from switchboard_local.config import LocalPorts, load_identity, state_dir, write_config
 
 HOST = "127.0.0.1"
 
@@ -49,7 +49,7 @@ def _configure_environment(ports: LocalPorts, identity: dict[str, Any]) -> None:
 def _start_emulator(ports: LocalPorts) -> Any:
     import logging
 
-    from switchboard.local.emulator import start_emulator
+    from switchboard_local.emulator import start_emulator
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
     return start_emulator(HOST, ports.aws)
@@ -73,12 +73,17 @@ async def _serve(ports: LocalPorts, identity: dict[str, Any]) -> None:
     from media_relay.server import build_relay
     from switchboard.api.app import create_app
     from switchboard.container import get_container
-    from switchboard.local.services import background_tasks, carrier_app
+    from switchboard_local.services import background_tasks, carrier_app
 
     def server(app: Any, port: int) -> uvicorn.Server:
         return uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
 
-    api = server(create_app(get_container()), ports.api)
+    app = create_app(get_container())
+    # A server that starts once has no cold start to save: build every route now, not while other
+    # requests run in uvicorn's threads (FastAPI silences a pydantic warning with catch_warnings,
+    # which is not thread-safe).
+    app.state.route_groups.ensure_all()
+    api = server(app, ports.api)
     carrier = server(carrier_app(identity), ports.carrier)
     servers = [api, carrier]
     stop = asyncio.Event()
@@ -108,7 +113,7 @@ def main() -> int:
     emulator = _start_emulator(ports)
     try:
         from switchboard.container import get_container
-        from switchboard.local.provision import ACCOUNT, provision
+        from switchboard_local.provision import ACCOUNT, provision
 
         container = get_container()
         print("switchboard: creating the table, queues, bus and recordings bucket ...", file=sys.stderr, flush=True)

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from switchboard.localcarrier.dialer import CallerScript, _converse
-from switchboard.localcarrier.media_client import AgentAudio
+from switchboard_local.carrier.dialer import CallerScript, _converse
+from switchboard_local.carrier.media_client import AgentAudio
 
 FRAME_PCM = 320  # 20 ms of 16-bit PCM at 8 kHz
 SILENCE = b"\x00" * FRAME_PCM

@@ -8,8 +8,8 @@ import threading
 import uuid
 from types import ModuleType
 
-from switchboard.local.config import REPO_ROOT
 from switchboard.logging import logger
+from switchboard_local.config import REPO_ROOT
 
 FUNCTIONS = REPO_ROOT / "functions"
 

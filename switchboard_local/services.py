@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from switchboard.container import Container
-from switchboard.local.runtime import Loop
+from switchboard_local.runtime import Loop
 
 
 class Stoppable(Protocol):
@@ -15,7 +15,7 @@ class Stoppable(Protocol):
 
 def carrier_app(identity: dict[str, Any]) -> Any:
     """The local carrier: Twilio's REST API and call machinery, with this deployment's credentials."""
-    from switchboard.localcarrier.app import create_app
+    from switchboard_local.carrier.app import create_app
 
     return create_app(account_sid=identity["twilioAccountSid"], auth_token=identity["twilioAuthToken"])
 
@@ -35,7 +35,7 @@ def background_tasks(c: Container) -> list[Stoppable]:
     """The delivery poller (SQS → the deliveries Lambda handler), the number-expiry sweep, and what
     invokes the outbound handler: the bus rule's queue poller and the schedule timer."""
     from switchboard.services.numbers import release_expired
-    from switchboard.webhooks.poller import DeliveryPoller
+    from switchboard_local.pollers import DeliveryPoller
 
     poller = DeliveryPoller.from_container(c)
     poller.start()
@@ -46,8 +46,8 @@ def background_tasks(c: Container) -> list[Stoppable]:
 
 def reconcile_tasks(c: Container, sweep_seconds: float = 60) -> list[Stoppable]:
     """functions/reconcile's two triggers: its queue (checks the relay asks for) and the sweep's schedule."""
-    from switchboard.local.runtime import LocalContext, load_function
-    from switchboard.webhooks.poller import DeliveryPoller
+    from switchboard_local.pollers import DeliveryPoller
+    from switchboard_local.runtime import LocalContext, load_function
 
     if not c.settings.reconcile_queue_url:
         return []
@@ -62,8 +62,8 @@ def reconcile_tasks(c: Container, sweep_seconds: float = 60) -> list[Stoppable]:
 
 def outbound_tasks(c: Container) -> list[Stoppable]:
     """OutboundCallRequested on the local bus, and due scheduled calls, into functions/outbound's handler."""
-    from switchboard.local.outbound import LocalScheduler, OutboundPoller, load_outbound_handler
-    from switchboard.local.provision import ACCOUNT, OUTBOUND_QUEUE
+    from switchboard_local.outbound import LocalScheduler, OutboundPoller, load_outbound_handler
+    from switchboard_local.provision import ACCOUNT, OUTBOUND_QUEUE
 
     handler = load_outbound_handler()
     sqs = c.aws_client("sqs")

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from switchboard.local.config import REPO_ROOT
 from switchboard.store.schema import create_table, load_template
+from switchboard_local.config import REPO_ROOT
 
 TABLE = "switchboard"
 QUEUE = "switchboard-deliveries"

@@ -1,11 +1,11 @@
 """The command-line caller: dial a local number, speak lines (or a WAV), hear the agent, see the turns.
 
-    python -m switchboard.localcarrier.cli call --to +14155550100 \\
+    python -m switchboard_local.carrier.cli call --to +14155550100 \\
         --say "Hi, I would like to check the status of my order." --say "Thank you, goodbye." --out call.wav
 
-    python -m switchboard.localcarrier.cli text --to +14155550100 --body "Are you open today?" --wait 10
+    python -m switchboard_local.carrier.cli text --to +14155550100 --body "Are you open today?" --wait 10
 
-    python -m switchboard.localcarrier.cli callee --number +14155550142 --say "Hello, this is Sam."
+    python -m switchboard_local.carrier.cli callee --number +14155550142 --say "Hello, this is Sam."
 
 It reads `.switchboard/local.json` (written by `make dev`) and plays the carrier exactly as
 Twilio would: a signed voice webhook, then the Media Stream to the relay; for a text, a signed
@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 import numpy as np
 
-from switchboard.localcarrier.dialer import CallerScript, CarrierLink, Line, place_inbound_call, script_from_lines
-from switchboard.localcarrier.media_client import MediaStreamClient
-from switchboard.localcarrier.progress import Progress
+from switchboard_local.carrier.dialer import CallerScript, CarrierLink, Line, place_inbound_call, script_from_lines
+from switchboard_local.carrier.media_client import MediaStreamClient
+from switchboard_local.carrier.progress import Progress
 
 
 def _wav_script(path: Path) -> CallerScript:
@@ -134,7 +134,7 @@ async def _replies(http: httpx.AsyncClient, account_api: str, auth: tuple[str, s
 
 async def text(args: argparse.Namespace) -> int:
     """Text a local number as a phone would, then show what the agent texts back within --wait seconds."""
-    from switchboard.localcarrier.sms import inbound_form, send_inbound_sms
+    from switchboard_local.carrier.sms import inbound_form, send_inbound_sms
 
     cfg = json.loads(Path(args.config).read_text())
     sms_url = cfg.get("smsWebhookUrl") or cfg["apiUrl"].rstrip("/") + "/telephony/twilio/sms"
@@ -180,7 +180,7 @@ async def _watch_replies(http: httpx.AsyncClient, account_api: str, auth: tuple[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="switchboard.localcarrier.cli", description=__doc__,
+    parser = argparse.ArgumentParser(prog="switchboard_local.carrier.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     dial = sub.add_parser("call", help="dial one of the local numbers")
