@@ -27,7 +27,7 @@ class RelaySettings(BaseSettings):
     max_call_seconds: float | None = None
     # The end-of-turn model (Smart Turn v3.2, scripts/fetch_turn_model.py); "" turns it off.
     turn_model_path: str | None = None
-    turn_model_threshold: float = Field(default=0.5, gt=0, le=1)
+    turn_model_threshold: float = Field(default=0.8, gt=0, le=1)
     # A deployment-wide cap on agents' maxSilenceMs (the caller-silence hang-up); none by default.
     max_silence_ceiling_ms: int | None = Field(default=None, ge=1000)
     # Worker processes, one per vCPU (the template sets the task's count): above 1, a supervisor owns

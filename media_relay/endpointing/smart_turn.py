@@ -32,7 +32,7 @@ def default_model_path() -> Path:
 
 
 class SmartTurn:
-    def __init__(self, path: Path | str | None = None, *, threshold: float = 0.5, threads: int = 1) -> None:
+    def __init__(self, path: Path | str | None = None, *, threshold: float = 0.8, threads: int = 1) -> None:
         self.path = Path(path) if path else default_model_path()
         self.threshold = threshold  # a score this high ends the turn at a pause
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="smart-turn",
