@@ -27,13 +27,13 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 
 async def caller_wav(path: Path) -> Path:
-    """Four seconds of quiet (the greeting plays), then the caller's line, once."""
+    """Seven seconds of quiet (the greeting plays, late on a busy machine), then the caller's line, once."""
     pcm = codec.decode((await script_from_lines([LINE])).lines[0].mulaw)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(8000)
-        w.writeframes(b"\x00" * 8000 * 2 * 4 + pcm + b"\x00" * 8000 * 2)
+        w.writeframes(b"\x00" * 8000 * 2 * 7 + pcm + b"\x00" * 8000 * 2)
     return path
 
 

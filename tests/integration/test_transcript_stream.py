@@ -62,7 +62,7 @@ async def test_the_sdk_streams_a_phone_call_live_and_replays_it_after(api: httpx
         api.post("/v1/webhooks", json={"url": hook.url})
         _, number = agent_with_number(api, beginMessage="Thanks for calling Acme.")
         script = await script_from_lines(lines)
-        calling = asyncio.create_task(dial(api_url, settings, number, script))
+        calling = asyncio.create_task(dial(api_url, settings, number, script, greeting_timeout_s=5.0))  # it greets
         await wait_for(lambda: api.get("/v1/calls").json()["total"] == 1)
         call_id = api.get("/v1/calls").json()["data"][0]["id"]
         live = Collector(sdk, call_id)
