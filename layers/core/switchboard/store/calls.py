@@ -52,7 +52,7 @@ class CallRepo:
         """The stored item of a call document, with the keys of every list it is in."""
         sk, sub = keys.call_sk(call["id"]), call.get("subAccountId")
         item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "call", "projectId": str(project_id), **call,
-                **index_keys(sub, sk), **_state_keys(project_id, sub, call["status"], sk)}
+                **index_keys(sub, sk), **state_keys(project_id, sub, call["status"], sk)}
         if call.get("agentId"):
             item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": sk}
         if call.get("phoneNumberId"):
@@ -129,7 +129,7 @@ class CallRepo:
         cond = " AND ".join([f"{expr.name('status')} = {expr.value(old)}"] +
                             [f"{expr.name(k)} = {expr.value(v)}" for k, v in conditions.items()])
         ended = new in TERMINAL_STATUSES
-        set_ = {**changes, **_state_keys(project_id, sub, new, current["sk"])}
+        set_ = {**changes, **state_keys(project_id, sub, new, current["sk"])}
         ops = [update_op(current["pk"], current["sk"], set_=set_, remove=["gsi3pk", "gsi3sk"] if ended else None,
                          condition=cond, expr=expr)]
         if old != new:
@@ -267,7 +267,7 @@ class CallRepo:
         return iso(self.clock())
 
 
-def _state_keys(project_id: str, sub: str | None, status: str, sk: str) -> dict[str, str]:
+def state_keys(project_id: str, sub: str | None, status: str, sk: str) -> dict[str, str]:
     """The call's place in its status lists: the project's (gsi5) and its sub-account's (gsi6)."""
     found = {"gsi5pk": keys.call_state_index_pk(project_id, status), "gsi5sk": sk}
     if sub:

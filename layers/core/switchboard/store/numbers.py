@@ -92,7 +92,7 @@ class NumberRepo:
         item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "number", **number,
                 **cls._index_keys(number), **index_keys(sub, sk)}
         if number.get("status") == "active":
-            item |= _active_keys(project_id, sub, sk)
+            item |= active_keys(project_id, sub, sk)
         return item
 
     @staticmethod
@@ -192,7 +192,7 @@ class NumberRepo:
         return [(i["pk"].split("#", 1)[1], i["id"]) for i in items]
 
 
-def _active_keys(project_id: str, sub: str | None, sk: str) -> dict[str, str]:
+def active_keys(project_id: str, sub: str | None, sk: str) -> dict[str, str]:
     """The state-index keys of an active number: its project's active list, and its sub-account's."""
     found = {"gsi5pk": keys.active_numbers_index_pk(project_id), "gsi5sk": sk}
     if sub:
