@@ -98,7 +98,7 @@ def test_backfill_builds_counters_and_keys_on_old_items_and_changes_no_answer(
     assert _lists(api, sub, made["agents"][0]) == answers
 
     calls = [i for i in _scan(container) if i.get("kind") == "call"]
-    assert all(c["gsi5pk"] == keys.call_state_index_pk(project.project_id, c["status"]) for c in calls)
+    assert all(c["gsi5pk"] == keys.call_state_index_pk(project.project_id, c["status"], c["direction"]) for c in calls)
     assert all(("gsi6pk" in c) == bool(c.get("subAccountId")) for c in calls)
     counts = container.table.get(keys.counts_pk(keys.scope_owner(project.project_id)), keys.COUNTS_SK)
     assert counts is not None and counts["n.calls"] == 14 and counts["n.agents"] == 5 and "since" in counts

@@ -183,3 +183,26 @@ def test_a_page_past_the_end_reads_nothing_but_the_counter(store: Container, own
     reads.items = 0
     assert store.agents.list(owner.project_id, 20, 500) == ([], 5, False)
     assert reads.items <= 1
+
+
+def test_a_direction_list_merges_its_status_partitions_and_survives_status_changes(
+        store: Container, owner: NewProject, clock: SteppingClock, reads: ReadCounter) -> None:
+    agent = _agents(store, owner.project_id, 1)[0]
+    statuses = ["in-progress", "completed", "busy", "in-progress", "failed", "in-progress"]
+    made = [_call(store, owner.project_id, agent, statuses[i % 6], "outbound" if i % 4 else "inbound")
+            for i in range(24)]
+    outbound = [c["id"] for c in reversed(made) if c["direction"] == "outbound"]
+    clock.settle()
+    first, total, _ = store.calls.list(owner.project_id, 4, 0, direction="outbound")
+    assert total == len(outbound) == 18 and [c["id"] for c in first] == outbound[:4]
+    # a call of the next page moves to a status partition that page 1 found empty (and its cursor says so)
+    store.calls.update(owner.project_id, outbound[5], {"status": "no-answer"})
+    clock.settle()
+    seen = [c["id"] for c in first]
+    for offset in range(4, 18, 4):
+        reads.items = 0
+        page, _, more = store.calls.list(owner.project_id, 4, offset, direction="outbound")
+        seen += [c["id"] for c in page]
+        assert more is (offset + 4 < 18)
+        assert reads.items <= 8 * 5 + 3 + offset  # eight status partitions, each asked for a page (a re-walk once)
+    assert seen == outbound

@@ -79,9 +79,16 @@ def get(c: Container, project_id: str, agent_id: str) -> dict[str, Any]:
 
 
 def list_page(c: Container, project_id: str, limit: int, offset: int) -> dict[str, Any]:
-    """A page of agents with their numbers: each agent's own index partition, never the project's numbers."""
+    """A page of agents with their numbers: the scope's active numbers, which the plan bounds (one Query)."""
     agents, total, has_more = c.agents.list(project_id, limit, offset)
-    data = [view(c, a, c.numbers.for_agent(a["id"])) for a in agents]
+    by_agent: dict[str, list[dict[str, Any]]] = {}
+    if agents:
+        for number in c.numbers.active(project_id):
+            if number.get("agentId"):
+                by_agent.setdefault(number["agentId"], []).append(number)
+    for numbers in by_agent.values():
+        numbers.sort(key=lambda n: n.get("attachedAt") or n["createdAt"])
+    data = [view(c, a, by_agent.get(a["id"], [])) for a in agents]
     return {"data": data, "total": total, "hasMore": has_more}
 
 

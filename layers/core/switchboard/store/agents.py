@@ -68,7 +68,7 @@ class AgentRepo:
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         pk, index = list_source(project_id)
-        spec = ListSpec("agents", Source(pk, index, "AGENT#"), counters.scope_counter(project_id, "agents"))
+        spec = ListSpec.of("agents", Source(pk, index, "AGENT#"), counters.scope_counter(project_id, "agents"))
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [upgrade_stored(strip_keys(i)) for i in items], total, has_more
 

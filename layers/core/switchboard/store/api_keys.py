@@ -85,7 +85,7 @@ class ApiKeyRepo:
         return {**public(item), "key": api_key}
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        spec = ListSpec("apiKeys", Source(keys.api_keys_index_pk(project_id), "gsi1", "APIKEY#"),
+        spec = ListSpec.of("apiKeys", Source(keys.api_keys_index_pk(project_id), "gsi1", "APIKEY#"),
                         counters.Counter(keys.scope_owner(project_id), ("apiKeys",), "apiKeys"))
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [public(i) for i in items], total, has_more

@@ -68,7 +68,7 @@ class Backfill:
         for _ in range(ATTEMPTS):
             before = self._counter_items(project_id)
             items = self._partition(project_id)
-            report.keys_set += self.state_keys(project_id, items)
+            report.keys_set += self._set_state_keys(project_id, items)
             tallies = tally(project_id, items, self._api_keys(project_id))
             if self._write(tallies, before, report):
                 return
@@ -97,7 +97,7 @@ class Backfill:
         found = self.table.batch_get([(keys.counts_pk(o), keys.COUNTS_SK) for o in owners], consistent=True)
         return {i["pk"]: i for i in found}
 
-    def state_keys(self, project_id: str, items: list[dict[str, Any]]) -> int:
+    def _set_state_keys(self, project_id: str, items: list[dict[str, Any]]) -> int:
         """Set missing state-index keys, each conditioned on the status it was read with."""
         written = 0
         for item in items:
@@ -160,7 +160,7 @@ def _owner_of(item: dict[str, Any]) -> str | None:
 
 def _wanted_state_keys(project_id: str, item: dict[str, Any]) -> dict[str, str]:
     if item.get("kind") == "call":
-        return state_keys(project_id, item.get("subAccountId"), item["status"], item["sk"])
+        return state_keys(project_id, item.get("subAccountId"), item["status"], item["direction"], item["sk"])
     if item.get("kind") == "number" and item.get("status") == "active":
         return active_keys(project_id, item.get("subAccountId"), item["sk"])
     return {}

@@ -52,7 +52,7 @@ class CallRepo:
         """The stored item of a call document, with the keys of every list it is in."""
         sk, sub = keys.call_sk(call["id"]), call.get("subAccountId")
         item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "call", "projectId": str(project_id), **call,
-                **index_keys(sub, sk), **state_keys(project_id, sub, call["status"], sk)}
+                **index_keys(sub, sk), **state_keys(project_id, sub, call["status"], call["direction"], sk)}
         if call.get("agentId"):
             item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": sk}
         if call.get("phoneNumberId"):
@@ -129,12 +129,13 @@ class CallRepo:
         cond = " AND ".join([f"{expr.name('status')} = {expr.value(old)}"] +
                             [f"{expr.name(k)} = {expr.value(v)}" for k, v in conditions.items()])
         ended = new in TERMINAL_STATUSES
-        set_ = {**changes, **state_keys(project_id, sub, new, current["sk"])}
+        set_ = {**changes, **state_keys(project_id, sub, new, current["direction"], current["sk"])}
         ops = [update_op(current["pk"], current["sk"], set_=set_, remove=["gsi3pk", "gsi3sk"] if ended else None,
                          condition=cond, expr=expr)]
         if old != new:
-            ops += counters.scope_ops(project_id, sub, counters.calls_moved(old, new, current["direction"]),
-                                      counters.epoch_ms(self.clock()))
+            direction = current["direction"]
+            ops += counters.scope_ops(project_id, sub, counters.calls_moved(old, new, direction),
+                                      counters.epoch_ms(self.clock()), moved=[f"calls.d.{direction}"])
         try:
             self.table.transact(ops)
         except ClientError as exc:
@@ -247,7 +248,7 @@ class CallRepo:
 
     def _list_index(self, index: str, owner_pk: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         """An agent's or a number's calls: their index partition, counted on the owner's counter item."""
-        spec = ListSpec("calls", Source(owner_pk, index, "CALL#"), counters.Counter(owner_pk, ("calls",), "calls"))
+        spec = ListSpec.of("calls", Source(owner_pk, index, "CALL#"), counters.Counter(owner_pk, ("calls",), "calls"))
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
 
@@ -267,10 +268,10 @@ class CallRepo:
         return iso(self.clock())
 
 
-def state_keys(project_id: str, sub: str | None, status: str, sk: str) -> dict[str, str]:
-    """The call's place in its status lists: the project's (gsi5) and its sub-account's (gsi6)."""
-    found = {"gsi5pk": keys.call_state_index_pk(project_id, status), "gsi5sk": sk}
+def state_keys(project_id: str, sub: str | None, status: str, direction: str, sk: str) -> dict[str, str]:
+    """The call's place in the lists by status and direction: the project's (gsi5) and its sub-account's (gsi6)."""
+    found = {"gsi5pk": keys.call_state_index_pk(project_id, status, direction), "gsi5sk": sk}
     if sub:
-        found |= {"gsi6pk": keys.sub_call_state_index_pk(sub, status), "gsi6sk": sk}
+        found |= {"gsi6pk": keys.sub_call_state_index_pk(sub, status, direction), "gsi6sk": sk}
     return found
 

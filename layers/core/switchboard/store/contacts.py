@@ -98,7 +98,7 @@ class ContactRepo:
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         """The scope's contacts, newest first, a page at a time (a search reads them all: see `search`)."""
         pk, index = list_source(project_id)
-        spec = ListSpec("contacts", Source(pk, index, "CONTACT#"), counters.scope_counter(project_id, "contacts"))
+        spec = ListSpec.of("contacts", Source(pk, index, "CONTACT#"), counters.scope_counter(project_id, "contacts"))
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
 

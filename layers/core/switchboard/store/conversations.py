@@ -254,14 +254,14 @@ class ConversationRepo:
             source = Source(keys.sub_index_pk(sub), "gsi4", "CONVS#")
         else:
             source = Source(keys.conversation_list_pk(project_id), "gsi1")
-        spec = ListSpec("conversations", source, counters.scope_counter(project_id, "conversations"), cursors=False)
+        spec = ListSpec.of("conversations", source, counters.scope_counter(project_id, "conversations"), cursors=False)
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
 
     def list_for_agent(self, project_id: str, agent_id: str, limit: int, offset: int
                        ) -> tuple[list[dict[str, Any]], int, bool]:
         owner_pk = keys.agent_index_pk(agent_id)
-        spec = ListSpec("conversations", Source(agent_conversations_pk(agent_id), "gsi2"),
+        spec = ListSpec.of("conversations", Source(agent_conversations_pk(agent_id), "gsi2"),
                         counters.Counter(owner_pk, ("conversations",), "conversations"), cursors=False)
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more

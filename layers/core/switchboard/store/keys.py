@@ -192,14 +192,14 @@ def cursor_sk(offset: int) -> str:
     return f"OFF#{offset:06d}"
 
 
-def call_state_index_pk(project_id: str, status: str) -> str:
-    """gsi5 partition of a project's calls in one status (`GET /v1/calls?status=`)."""
-    return f"CALLS#{project_id}#{status}"
+def call_state_index_pk(project_id: str, status: str, direction: str) -> str:
+    """gsi5 partition of a project's calls in one status and direction (`GET /v1/calls?status=&direction=`)."""
+    return f"CALLS#{project_id}#{status}#{direction}"
 
 
-def sub_call_state_index_pk(sub_account_id: str, status: str) -> str:
-    """gsi6 (sparse) partition of a sub-account's calls in one status."""
-    return f"CALLS#SUB#{sub_account_id}#{status}"
+def sub_call_state_index_pk(sub_account_id: str, status: str, direction: str) -> str:
+    """gsi6 (sparse) partition of a sub-account's calls in one status and direction."""
+    return f"CALLS#SUB#{sub_account_id}#{status}#{direction}"
 
 
 def active_numbers_index_pk(project_id: str) -> str:

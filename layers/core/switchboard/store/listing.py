@@ -18,54 +18,50 @@ from dataclasses import dataclass
 from typing import Any
 
 from switchboard.clock import Clock, utcnow
-from switchboard.store import keys
+from switchboard.store import keys, list_reads
 from switchboard.store.counters import CHANGED, SINCE, Counter
 from switchboard.store.dynamo import Expr, Table
+from switchboard.store.list_reads import Source, Start
+
+__all__ = ["Legacy", "ListSpec", "Lister", "Source"]
 
 Filter = Callable[[Expr], str]
 Page = tuple[list[dict[str, Any]], int, bool]
 CURSOR_TTL_S = 3600
 SETTLE_MS = 2000  # a list changed this recently may not be in its index yet: no cursor is cached from it
-SKIP_CHUNK = 1000
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where a list's items are, newest first: one partition of the table or of an index."""
+class Legacy:
+    """Where a list was read before its counters and keys were built: one partition, maybe filtered."""
 
     pk: str
     index: str | None = None
     prefix: str | None = None
     filter_: Filter | None = None
 
-    def key_of(self, item: dict[str, Any]) -> dict[str, str]:
-        """The item's key as DynamoDB gives it in LastEvaluatedKey for this source."""
-        names = ("pk", "sk") + ((f"{self.index}pk", f"{self.index}sk") if self.index else ())
-        return {n: item[n] for n in names}
-
-    def page(self, table: Table, limit: int, start: dict[str, str] | None,
-             keys_only: bool = False) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        expr = Expr()
-        filter_ = self.filter_(expr) if self.filter_ else None
-        return table.query_page(self.pk, limit=limit, index=self.index, prefix=self.prefix, start=start,
-                                filter_=filter_, expr=expr, keys_only=keys_only)
-
 
 @dataclass(frozen=True)
 class ListSpec:
-    """One list: its name among its owner's lists (with its filter), its items, its counter.
+    """One list: its name among its owner's lists, its partitions (merged if several), its counter.
 
     `legacy` is where the list was read before the counters' backfill (e.g. status lists: the whole
-    partition, filtered); `counter=None` lists (free-text search) are always read and counted.
+    partition, filtered); `counter=None` lists (free-text search) are always read and counted there.
     `cursors=False` for lists ordered by activity (conversations): every message reorders them, so a
     cursor would rarely live to be used; their pages read `offset + limit + 1` items, counted still.
     """
 
     name: str
-    source: Source
+    parts: tuple[Source, ...]
     counter: Counter | None
-    legacy: Source | None = None
+    legacy: Legacy | None = None
     cursors: bool = True
+
+    @staticmethod
+    def of(name: str, source: Source, counter: Counter | None, **kwargs: Any) -> ListSpec:
+        """A list in one partition (its legacy read: the same partition, unless given)."""
+        kwargs.setdefault("legacy", Legacy(source.pk, source.index, source.prefix))
+        return ListSpec(name, (source,), counter, **kwargs)
 
 
 class Lister:
@@ -75,32 +71,41 @@ class Lister:
 
     def page(self, spec: ListSpec, limit: int, offset: int) -> Page:
         if spec.counter is None:
-            return self._read_all(spec.source, limit, offset)
+            assert spec.legacy is not None
+            return self._read_all(spec.legacy, limit, offset)
         counts, exact, after = self._load(spec, offset, limit)
         if counts is None or SINCE not in counts:
-            return self._read_all(spec.legacy or spec.source, limit, offset)
+            assert spec.legacy is not None
+            return self._read_all(spec.legacy, limit, offset)
         total, version = spec.counter.total(counts), spec.counter.version_of(counts)
         if offset >= total:
             return [], total, False
         if not spec.cursors:
-            items, more = self._read_ahead(spec.source, limit, offset)
+            assert spec.legacy is not None
+            items, more = self._read_ahead(spec.legacy, limit, offset)
             return items, total, more
         settled = self._now_ms() - int(counts.get(CHANGED, 0)) >= SETTLE_MS
-        if offset == 0:
-            start: dict[str, str] | None = None
-        elif exact is not None and int(exact["ver"]) == version:
-            start = exact["lek"]
-        else:
-            reached = self._skip(spec, offset, version)
-            if reached is None:
-                return [], total, False
-            start = reached
-            if settled:
-                self._remember(spec, offset, version, start)
-        items, more = self._read(spec.source, start, limit)
+        starts = self._start(spec, offset, version, exact, settled)
+        if starts is None:
+            return [], total, False
+        window = list_reads.read(self.table, spec.parts, starts, limit + 1)
+        items, more = [item for _, item in window.items[:limit]], len(window.items) > limit
         if more and settled and not (after is not None and int(after["ver"]) == version):
-            self._remember(spec, offset + limit, version, spec.source.key_of(items[-1]))
+            self._remember(spec, offset + limit, version, window.after(limit))
         return items, total, more
+
+    def _start(self, spec: ListSpec, offset: int, version: int, exact: dict[str, Any] | None,
+               settled: bool) -> list[Start] | None:
+        """Where each part of the list resumes at `offset`: a cursor, or keys read from the nearest one."""
+        if offset == 0:
+            return [{} for _ in spec.parts]
+        if exact is not None and int(exact["ver"]) == version:
+            return list(exact["starts"])
+        at, starts = self._nearest(spec, offset, version)
+        reached = list_reads.skip(self.table, spec.parts, starts, offset - at)
+        if reached is not None and settled:
+            self._remember(spec, offset, version, reached)
+        return reached
 
     # --- cursors ------------------------------------------------------------------------------
     def _load(self, spec: ListSpec, offset: int, limit: int) -> tuple[dict[str, Any] | None, ...]:
@@ -115,54 +120,26 @@ class Lister:
         return (found.get(wanted[0]), found.get((cursor_pk, keys.cursor_sk(offset))) if offset else None,
                 found.get(wanted[1]))
 
-    def _remember(self, spec: ListSpec, offset: int, version: int, lek: dict[str, str]) -> None:
+    def _remember(self, spec: ListSpec, offset: int, version: int, starts: list[Start]) -> None:
+        """Cache where each part resumes at `offset` (a DynamoDB key per part: its ExclusiveStartKey)."""
         assert spec.counter is not None
         self.table.put({"pk": keys.cursor_pk(spec.counter.owner, spec.name), "sk": keys.cursor_sk(offset),
-                        "kind": "cursor", "ver": version, "lek": lek,
+                        "kind": "cursor", "ver": version, "starts": starts,
                         "ttl": self._now_ms() // 1000 + CURSOR_TTL_S})
 
-    def _nearest(self, spec: ListSpec, offset: int, version: int) -> tuple[int, dict[str, str] | None]:
-        """The closest cursor at or before `offset` made under `version`: (its offset, its key)."""
+    def _nearest(self, spec: ListSpec, offset: int, version: int) -> tuple[int, list[Start]]:
+        """The closest cursor at or before `offset` made under `version`: (its offset, its starts)."""
         assert spec.counter is not None
         expr = Expr()
         same = f"{expr.name('ver')} = {expr.value(version)}"
         found = self.table.query(keys.cursor_pk(spec.counter.owner, spec.name), limit=1, filter_=same, expr=expr,
                                  between=(keys.cursor_sk(0), keys.cursor_sk(offset)))
         for cursor in found:
-            return int(cursor["sk"].split("#")[1]), cursor["lek"]
-        return 0, None
+            return int(cursor["sk"].split("#")[1]), list(cursor["starts"])
+        return 0, [{} for _ in spec.parts]
 
-    def _skip(self, spec: ListSpec, offset: int, version: int) -> dict[str, str] | None:
-        """The key of the item at `offset - 1`, reading keys only from the nearest cursor (None: past the end)."""
-        at, start = self._nearest(spec, offset, version)
-        left = offset - at
-        while left > 0:
-            items, last = spec.source.page(self.table, min(left, SKIP_CHUNK), start, keys_only=True)
-            take = items[:left]  # a filtered read may match fewer than it evaluated, never more than asked
-            left -= len(take)
-            if left == 0:
-                return spec.source.key_of(take[-1])
-            if last is None:
-                return None
-            start = last
-        return start
-
-    # --- reads --------------------------------------------------------------------------------
-    def _read(self, source: Source, start: dict[str, str] | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
-        """`limit` items from after `start`, and whether more follow (one request without a filter)."""
-        found: list[dict[str, Any]] = []
-        ask = limit + 1
-        while True:
-            items, last = source.page(self.table, ask, start)
-            found.extend(items)
-            if len(found) > limit:
-                return found[:limit], True
-            if last is None:
-                return found, False
-            start = last
-            ask = min(ask * 2, SKIP_CHUNK)  # a filter matched few: read further ahead
-
-    def _read_ahead(self, source: Source, limit: int, offset: int) -> tuple[list[dict[str, Any]], bool]:
+    # --- reads without cursors ---------------------------------------------------------------
+    def _read_ahead(self, source: Legacy, limit: int, offset: int) -> tuple[list[dict[str, Any]], bool]:
         """`offset + limit + 1` items from the list's start (no cursor): the page and whether more follow."""
         expr = Expr()
         filter_ = source.filter_(expr) if source.filter_ else None
@@ -170,7 +147,7 @@ class Lister:
                                       expr=expr, limit=offset + limit + 1))[offset:]
         return items[:limit], len(items) > limit
 
-    def _read_all(self, source: Source, limit: int, offset: int) -> Page:
+    def _read_all(self, source: Legacy, limit: int, offset: int) -> Page:
         """The old way: read `offset + limit + 1` items and count the whole list."""
         items, more = self._read_ahead(source, limit, offset)
         count_expr = Expr()

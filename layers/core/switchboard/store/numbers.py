@@ -24,8 +24,9 @@ from switchboard.store.dynamo import (
     strip_keys,
     update_op,
 )
-from switchboard.store.listing import Lister, ListSpec, Source
+from switchboard.store.listing import Legacy, Lister, ListSpec, Source
 
+ACTIVE_PAGE = 1000
 EXPIRY_INDEX_PK = "NUMBEREXPIRY"  # gsi2 partition ordering numbers by expiresAt (auto-release sweep)
 
 
@@ -122,10 +123,19 @@ class NumberRepo:
         active = (Source(keys.sub_active_numbers_index_pk(sub), "gsi6", "NUMBER#") if sub
                   else Source(keys.active_numbers_index_pk(project_id), "gsi5", "NUMBER#"))
         pk, index = list_source(project_id)
-        legacy = Source(pk, index, "NUMBER#", lambda e: f"{e.name('status')} = {e.value('active')}")
-        spec = ListSpec("numbers", active, counters.scope_counter(project_id, "numbers"), legacy)
+        legacy = Legacy(pk, index, "NUMBER#", lambda e: f"{e.name('status')} = {e.value('active')}")
+        spec = ListSpec.of("numbers", active, counters.scope_counter(project_id, "numbers"), legacy=legacy)
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
+
+    def active(self, project_id: str) -> list[dict[str, Any]]:
+        """Every active number of the scope (the plan bounds how many), from their own index partition."""
+        found: list[dict[str, Any]] = []
+        while True:
+            items, _, more = self.list(project_id, ACTIVE_PAGE, len(found))
+            found += items
+            if not more:
+                return found
 
     def list_all(self, project_id: str) -> list[dict[str, Any]]:
         pk, index = list_source(project_id)

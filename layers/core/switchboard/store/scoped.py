@@ -75,6 +75,6 @@ class ScopedItems:
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         pk, index = list_source(project_id)
         counter = counters.scope_counter(project_id, self.counted) if self.counted else None
-        spec = ListSpec(self.counted or self.kind, Source(pk, index, self.prefix), counter)
+        spec = ListSpec.of(self.counted or self.kind, Source(pk, index, self.prefix), counter)
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more

@@ -61,7 +61,7 @@ class SubAccountRepo:
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         owner = keys.scope_owner(project_id)
-        spec = ListSpec("subAccounts", Source(keys.project_pk(project_id), None, PREFIX),
+        spec = ListSpec.of("subAccounts", Source(keys.project_pk(project_id), None, PREFIX),
                         counters.Counter(owner, ("subAccounts",), "subAccounts"))
         items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [view(i) for i in items], total, has_more
