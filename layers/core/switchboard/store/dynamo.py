@@ -13,13 +13,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from switchboard.errors import PayloadTooLarge
+from switchboard.store.write_guard import CONFLICT_RETRIES, conflicted, writing
 
 _ser = TypeSerializer()
 # DynamoDB's key limits (UTF-8 bytes): an item whose key would be longer cannot exist.
 MAX_PK_BYTES, MAX_SK_BYTES = 2048, 1024
-TOO_LARGE = ("This would make a stored item larger than DynamoDB's 400 KB limit; send less (long texts, "
-             "metadata or tools).")
 
 
 def key_fits(pk: str, sk: str | None = None) -> bool:
@@ -28,33 +26,10 @@ def key_fits(pk: str, sk: str | None = None) -> bool:
         sk is None or len(sk.encode("utf-8", "surrogatepass")) <= MAX_SK_BYTES)
 
 
-def _too_large(error: ClientError) -> bool:
-    """DynamoDB's refusal of an item over 400 KB (alone, or as a transaction's cancellation reason)."""
-    err = error.response.get("Error", {})
-    reasons = error.response.get("CancellationReasons") or []
-    texts = [err.get("Message") or ""] + [r.get("Message") or "" for r in reasons]
-    return any("item size" in t.lower() for t in texts)
-
-
-def _conflicted(error: ClientError) -> bool:
-    """A transaction cancelled only because another one held an item (no condition failed): retryable."""
-    reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
-    return "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
-
-
-def _writing(call: Any, **request: Any) -> Any:
-    """Run a write; an item over DynamoDB's size limit is the client's too-large input (413)."""
-    try:
-        return call(**request)
-    except ClientError as exc:
-        if _too_large(exc):
-            raise PayloadTooLarge(TOO_LARGE) from exc
-        raise
 _deser = TypeDeserializer()
 
 KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk",
              "gsi5sk", "gsi6pk", "gsi6sk", "ttl", "kind")
-CONFLICT_RETRIES = (0.01, 0.03, 0.1, 0.3)  # transactions on one hot counter item cancel each other; retry
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -198,7 +173,7 @@ class Table:
         if condition:
             request["ConditionExpression"] = condition
         (expr or Expr()).apply(request)
-        _writing(self.client.put_item, **request)
+        writing(self.client.put_item, **request)
 
     def update(
         self,
@@ -224,7 +199,7 @@ class Table:
         if not key_fits(pk, sk):  # no such item: as a conditional update of a missing item would fail
             raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no such key"}},
                               "UpdateItem")
-        resp = _writing(self.client.update_item, **expr.apply(request))
+        resp = writing(self.client.update_item, **expr.apply(request))
         return deserialize(resp["Attributes"])
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None, expr: Expr | None = None) -> None:
@@ -244,10 +219,10 @@ class Table:
                 body["TableName"] = self.name
         for delay in (*CONFLICT_RETRIES, None):
             try:
-                _writing(self.client.transact_write_items, TransactItems=operations)
+                writing(self.client.transact_write_items, TransactItems=operations)
                 return
             except ClientError as exc:
-                if delay is None or not _conflicted(exc):
+                if delay is None or not conflicted(exc):
                     raise
                 time.sleep(delay)
 

@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from switchboard.clock import Clock, utcnow
+from switchboard.logging import logger
 from switchboard.store import keys, list_reads
 from switchboard.store.counters import CHANGED, SINCE, Counter
 from switchboard.store.dynamo import Expr, Table
@@ -121,11 +124,17 @@ class Lister:
                 found.get(wanted[1]))
 
     def _remember(self, spec: ListSpec, offset: int, version: int, starts: list[Start]) -> None:
-        """Cache where each part resumes at `offset` (a DynamoDB key per part: its ExclusiveStartKey)."""
+        """Cache where each part resumes at `offset` (a DynamoDB key per part: its ExclusiveStartKey).
+
+        Only a cache: a read that could not write it (throttled, say) still answers its page.
+        """
         assert spec.counter is not None
-        self.table.put({"pk": keys.cursor_pk(spec.counter.owner, spec.name), "sk": keys.cursor_sk(offset),
-                        "kind": "cursor", "ver": version, "starts": starts,
-                        "ttl": self._now_ms() // 1000 + CURSOR_TTL_S})
+        try:
+            self.table.put({"pk": keys.cursor_pk(spec.counter.owner, spec.name), "sk": keys.cursor_sk(offset),
+                            "kind": "cursor", "ver": version, "starts": starts,
+                            "ttl": self._now_ms() // 1000 + CURSOR_TTL_S})
+        except (ClientError, BotoCoreError):
+            logger.warning("could not cache a list cursor", extra={"list": spec.name, "offset": offset})
 
     def _nearest(self, spec: ListSpec, offset: int, version: int) -> tuple[int, list[Start]]:
         """The closest cursor at or before `offset` made under `version`: (its offset, its starts)."""
