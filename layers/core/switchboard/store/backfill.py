@@ -92,8 +92,8 @@ class Backfill:
 
     def _counter_items(self, project_id: str) -> dict[str, dict[str, Any]]:
         """Every counter item of the project's owners, as they are now (read before the partition)."""
-        owners = [keys.scope_owner(project_id)] + [
-            _owner_of(i) for i in self.table.query(keys.project_pk(project_id)) if _owner_of(i)]
+        found_owners = (_owner_of(i) for i in self.table.query(keys.project_pk(project_id)))
+        owners = [keys.scope_owner(project_id)] + [o for o in found_owners if o]
         found = self.table.batch_get([(keys.counts_pk(o), keys.COUNTS_SK) for o in owners], consistent=True)
         return {i["pk"]: i for i in found}
 

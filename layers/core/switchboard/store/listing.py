@@ -1,7 +1,8 @@
 """Offset pages at the cost of one page: cached cursors, and totals from counters.
 
 DynamoDB has no OFFSET, so page `offset` starts where a cursor says: the key of the item just before
-it (DynamoDB's ExclusiveStartKey), cached in the table per (owner, list, offset) when a page ends.
+it (DynamoDB's ExclusiveStartKey; one per partition for a list merged from several), cached in the
+table per (owner, list, offset) when a page ends.
 Paging offset=0, 20, 40, ... reads one page (limit + 1 items) each. A cursor is trusted only while
 the list's version (on its counter item) is the one it was made under, so a list that gained, lost
 or reordered an item since is never served stale. Without one, the page is reached by reading keys
@@ -93,7 +94,7 @@ class Lister:
             return [], total, False
         window = list_reads.read(self.table, spec.parts, starts, limit + 1)
         items, more = [item for _, item in window.items[:limit]], len(window.items) > limit
-        if more and settled and not (after is not None and int(after["ver"]) == version):
+        if more and settled and not _fits(after, spec, version):
             self._remember(spec, offset + limit, version, window.after(limit))
         return items, total, more
 
@@ -102,8 +103,8 @@ class Lister:
         """Where each part of the list resumes at `offset`: a cursor, or keys read from the nearest one."""
         if offset == 0:
             return [{} for _ in spec.parts]
-        if exact is not None and int(exact["ver"]) == version:
-            return list(exact["starts"])
+        if _fits(exact, spec, version):
+            return list(exact["starts"])  # type: ignore[index]
         at, starts = self._nearest(spec, offset, version)
         reached = list_reads.skip(self.table, spec.parts, starts, offset - at)
         if reached is not None and settled:
@@ -144,7 +145,8 @@ class Lister:
         found = self.table.query(keys.cursor_pk(spec.counter.owner, spec.name), limit=1, filter_=same, expr=expr,
                                  between=(keys.cursor_sk(0), keys.cursor_sk(offset)))
         for cursor in found:
-            return int(cursor["sk"].split("#")[1]), list(cursor["starts"])
+            if _fits(cursor, spec, version):
+                return int(cursor["sk"].split("#")[1]), list(cursor["starts"])
         return 0, [{} for _ in spec.parts]
 
     # --- reads without cursors ---------------------------------------------------------------
@@ -167,3 +169,8 @@ class Lister:
 
     def _now_ms(self) -> int:
         return int(self.clock().timestamp() * 1000)
+
+
+def _fits(cursor: dict[str, Any] | None, spec: ListSpec, version: int) -> bool:
+    """A cursor made for this list as it is: its version, and one start per partition the list spans."""
+    return cursor is not None and int(cursor["ver"]) == version and len(cursor["starts"]) == len(spec.parts)
