@@ -3,13 +3,13 @@
 A list of calls by direction is one partition per status (of the calls of that direction), so it is
 read as the merge of those partitions by their common sort key (the call's own key, which sorts by
 creation). Each part resumes from its own start; `Window.after(m)` says where every part resumes
-once the first m merged items are consumed, which is what a cursor stores. A part is asked for as
-many items as the page needs, so no item it did not return can belong to the page.
+once the first m merged items are consumed, which is what a cursor stores. A part is read again
+whenever its buffer runs out, so no item a part did not return can be newer than one taken.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,21 +75,52 @@ class Window:
 
 
 def read(table: Table, parts: tuple[Source, ...], starts: list[Start], n: int, keys_only: bool = False) -> Window:
-    """The newest `n` items of the parts after their starts (each part asked for `n`)."""
+    """The newest `n` items of the parts after their starts.
+
+    One part is asked for `n` at once. Several are merged lazily: each is asked for its share (n / parts,
+    plus one) and asked again, for twice as many, only when its buffered items run out while it may
+    still hold the next item, so a page reads about `n` items plus a share per part, not `n` per part.
+    """
+    reader = _Merge(table, parts, starts, keys_only, n if len(parts) == 1 else -(-n // len(parts)) + 1)
     merged: list[tuple[int, dict[str, Any]]] = []
-    fetched, ended = [], []
-    for i, (part, start) in enumerate(zip(parts, starts, strict=True)):
-        if start.get("end"):
-            fetched.append(0)
-            ended.append(True)
-            continue
-        items, done = part.fetch(table, n, start.get("key"), keys_only)
-        merged += [(i, item) for item in items]
-        fetched.append(len(items))
-        ended.append(done)
-    if len(parts) > 1:
-        merged.sort(key=lambda pair: pair[1][parts[pair[0]].sort_attr], reverse=True)
-    return Window(parts, merged[:n], starts, fetched, ended)
+    while len(merged) < n:
+        head = reader.newest()
+        if head is None:
+            break
+        merged.append((head, reader.buffers[head].popleft()))
+    return Window(parts, merged, starts, reader.fetched, reader.ended)
+
+
+class _Merge:
+    """Per-part buffers of a merged read, refilled on demand."""
+
+    def __init__(self, table: Table, parts: tuple[Source, ...], starts: list[Start], keys_only: bool,
+                 chunk: int) -> None:
+        self.table, self.parts, self.keys_only = table, parts, keys_only
+        self.after: list[dict[str, str] | None] = [s.get("key") for s in starts]
+        self.ended = [bool(s.get("end")) for s in starts]
+        self.chunks = [chunk] * len(parts)
+        self.fetched = [0] * len(parts)
+        self.buffers: list[deque[dict[str, Any]]] = [deque() for _ in parts]
+
+    def newest(self) -> int | None:
+        """The part whose next item is the newest of all (None: every part is used up)."""
+        for i in range(len(self.parts)):
+            if not self.buffers[i] and not self.ended[i]:
+                self._refill(i)
+        heads = [i for i, buffer in enumerate(self.buffers) if buffer]
+        if not heads:
+            return None
+        return max(heads, key=lambda i: self.buffers[i][0][self.parts[i].sort_attr])
+
+    def _refill(self, i: int) -> None:
+        items, done = self.parts[i].fetch(self.table, self.chunks[i], self.after[i], self.keys_only)
+        self.buffers[i].extend(items)
+        self.fetched[i] += len(items)
+        self.ended[i] = done or not items
+        if items:
+            self.after[i] = self.parts[i].key_of(items[-1])
+        self.chunks[i] = min(self.chunks[i] * 2, 1000)
 
 
 def skip(table: Table, parts: tuple[Source, ...], starts: list[Start], count: int,
