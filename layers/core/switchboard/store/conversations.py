@@ -279,5 +279,5 @@ class ConversationRepo:
                   ) -> tuple[list[dict[str, Any]], bool]:
         low = keys.message_sk("msg_" + time_part(parse_iso(after))) if after else "MSG#"
         high = keys.message_sk("msg_" + time_part(parse_iso(before))) if before else "MSG#~"
-        items, has_more = page(self.table.query(pk, index=index, between=(low, high)), limit, 0)
+        items, has_more = page(self.table.query(pk, index=index, between=(low, high), limit=limit + 1), limit, 0)
         return [message_view(i) for i in items], has_more
