@@ -83,12 +83,12 @@ def _count(c: Container, project_id: str, items: list[dict[str, Any]]) -> None:
 
 
 def seed(c: Container, n: int) -> Seeded:
+    """The project, its sub-account, ten numbers and the counts first, the batch writes last: moto copies the
+    whole table for every transaction (to roll it back), which at 100,000 items takes minutes and gigabytes."""
     created = c.projects.create("bench")
     project_id = created.project_id
     sub = c.sub_accounts.create(project_id, "bench sub")["id"]
     agents = _agents(c, project_id, sub, n)
-    agent_items = [AgentRepo.item(project_id, a) for a in agents]
-    batch_write(c, iter(agent_items))
     numbers = []
     for i, agent in enumerate(agents[:NUMBERS]):
         c.table.put(counters.created_item(keys.agent_index_pk(agent["id"]), {}, counters.epoch_ms(c.clock())))
@@ -98,8 +98,10 @@ def seed(c: Container, n: int) -> Seeded:
                   "createdAt": "2026-01-01T00:00:00Z", "purchasedAt": "2026-01-01T00:00:00Z",
                   "carrierId": f"PN{i}", "areaCode": "415", "subAccountId": agent.get("subAccountId")}
         numbers.append(c.numbers.claim(project_id, number, limit=1000))
+    agent_items = [AgentRepo.item(project_id, a) for a in agents]
     call_items = [CallRepo.item(project_id, _call(i, agents[i % NUMBERS], numbers[i % NUMBERS]), live=False)
                   for i in range(n)]
-    batch_write(c, iter(call_items))
     _count(c, project_id, agent_items + call_items)
+    batch_write(c, iter(agent_items))
+    batch_write(c, iter(call_items))
     return Seeded(project_id, created.api_key, sub, [a["id"] for a in agents[:NUMBERS]], [p["id"] for p in numbers])
