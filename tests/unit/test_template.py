@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from switchboard.store.schema import load_template
+from switchboard.store.schema import load_template, table_definition
 
 TEMPLATE = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -57,7 +57,20 @@ def test_table_is_on_demand_with_pitr_and_ttl() -> None:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4"}
+    created = table_definition(Path(__file__).resolve().parents[2] / "template.yaml")
+    assert {i["IndexName"] for i in created["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4", "gsi5",
+                                                                          "gsi6"}
+
+
+def test_an_older_stack_can_gain_the_state_indexes_one_per_update() -> None:
+    """CloudFormation creates one index per table update: with project-only, the template adds gsi5 alone."""
+    indexes = RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]
+    unconditional = [i["IndexName"] for i in indexes if "IndexName" in i]
+    conditional = [i["If"] for i in indexes if "If" in i]
+    assert unconditional == ["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]
+    assert [(c[0], c[1]["IndexName"], c[2]) for c in conditional] == [
+        ("HasSubStateIndex", "gsi6", {"Ref": "AWS::NoValue"})]
+    assert TEMPLATE["Conditions"]["HasSubStateIndex"] == {"Equals": [{"Ref": "TableStateIndexes"}, "both"]}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))

@@ -22,6 +22,15 @@ def feedback(container: Container, project_id: str, sub_account_id: str | None, 
     return items
 
 
+def backfill_lists(container: Container, project_ids: list[str]) -> dict[str, int]:
+    """Counters and state-index keys for items older than them (README, "Updating"): what was written."""
+    from switchboard.store.backfill import Backfill
+
+    report = Backfill(container.table, container.clock).run(project_ids or None)
+    return {"projects": report.projects, "keysSet": report.keys_set, "ownersBuilt": report.owners_built,
+            "retries": report.retries}
+
+
 def keys_command(container: Container, args: argparse.Namespace) -> list[dict[str, object]]:
     """`switchboard keys list|create|revoke|rotate`: the same operations as /v1/api-keys."""
     repo = container.projects.keys
@@ -49,6 +58,9 @@ def main(argv: list[str] | None = None, container: Container | None = None) -> i
     keys.add_argument("project_id")
     keys.add_argument("key_id", nargs="?", default=None)
     keys.add_argument("--name", default=None)
+    fill = sub.add_parser("backfill-lists", help="build list counters and state keys of a table made before "
+                          "them (one-off, idempotent; after the deploy)")
+    fill.add_argument("project_ids", nargs="*", help="only these projects (default: every project)")
     read = sub.add_parser("feedback", help="print a project's feedback (newest first) as JSON lines")
     read.add_argument("project_id")
     read.add_argument("--sub-account", default=None)
@@ -62,6 +74,8 @@ def main(argv: list[str] | None = None, container: Container | None = None) -> i
             print(json.dumps(entry))
         if args.action in ("create", "rotate"):
             print("Keep the key now: it is stored only as a SHA-256 hash.", file=sys.stderr)
+    elif args.command == "backfill-lists":
+        print(json.dumps(backfill_lists(container or get_container(), args.project_ids)))
     elif args.command == "feedback":
         for entry in feedback(container or get_container(), args.project_id, args.sub_account, args.limit):
             print(json.dumps(entry))

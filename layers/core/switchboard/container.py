@@ -159,7 +159,8 @@ class Container:
     def sip_trunks(self) -> Any:
         from switchboard.store.scoped import ScopedItems
 
-        return ScopedItems(self.table, self.clock, kind="siptrunk", prefix="TRUNK#", noun="SIP trunk")
+        return ScopedItems(self.table, self.clock, kind="siptrunk", prefix="TRUNK#", noun="SIP trunk",
+                           counted="sipTrunks")
 
     @cached_property
     def verifications(self) -> Any:
@@ -171,7 +172,8 @@ class Container:
     def feedback(self) -> Any:
         from switchboard.store.scoped import ScopedItems
 
-        return ScopedItems(self.table, self.clock, kind="feedback", prefix="FEEDBACK#", noun="feedback entry")
+        return ScopedItems(self.table, self.clock, kind="feedback", prefix="FEEDBACK#", noun="feedback entry",
+                           counted="feedback")
 
     @cached_property
     def signing_key(self) -> str:

@@ -79,11 +79,12 @@ def get(c: Container, project_id: str, agent_id: str) -> dict[str, Any]:
 
 
 def list_page(c: Container, project_id: str, limit: int, offset: int) -> dict[str, Any]:
+    """A page of agents with their numbers: the scope's active numbers, which the plan bounds (one Query)."""
     agents, total, has_more = c.agents.list(project_id, limit, offset)
     by_agent: dict[str, list[dict[str, Any]]] = {}
     if agents:
-        for number in c.numbers.list_all(project_id):
-            if number.get("agentId") and number["status"] == "active":
+        for number in c.numbers.active(project_id):
+            if number.get("agentId"):
                 by_agent.setdefault(number["agentId"], []).append(number)
     for numbers in by_agent.values():
         numbers.sort(key=lambda n: n.get("attachedAt") or n["createdAt"])

@@ -11,9 +11,11 @@ from switchboard.errors import NotFound
 from switchboard.ids import new_id
 from switchboard.models.agent import upgrade_stored
 from switchboard.scope import index_keys, list_source, owner, sub_of, visible
-from switchboard.store import keys
-from switchboard.store.dynamo import Table, is_conditional_failure, strip_keys
-from switchboard.store.pages import page
+from switchboard.store import counters, keys
+from switchboard.store.dynamo import Table, delete_op, is_conditional_failure, put_op, strip_keys
+from switchboard.store.listing import Lister, ListSpec, Source
+
+AGENT_LISTS = {"calls": 0, "conversations": 0}  # an agent's own lists, counted on its counter item
 
 
 def _missing(agent_id: str) -> NotFound:
@@ -26,13 +28,23 @@ class AgentRepo:
         self.clock = clock
 
     def create(self, project_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store a new agent, count it in its scope's lists and start its own counters, in one transaction."""
         now = iso(self.clock())
-        sub = owner(project_id, fields)
-        agent = {"id": new_id("agent"), **fields, "subAccountId": sub, "createdAt": now, "updatedAt": now}
-        sk = keys.agent_sk(agent["id"])
-        item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "agent", **agent, **index_keys(sub, sk)}
-        self.table.put(item, condition="attribute_not_exists(pk)")
+        agent = {"id": new_id("agent"), **fields, "subAccountId": owner(project_id, fields), "createdAt": now,
+                 "updatedAt": now}
+        item = self.item(project_id, agent)
+        at = counters.epoch_ms(self.clock())
+        self.table.transact([put_op(item, new=True),
+                             counters.create_op(keys.agent_index_pk(agent["id"]), AGENT_LISTS, at),
+                             *counters.scope_ops(project_id, agent["subAccountId"], {"agents": 1}, at)])
         return agent
+
+    @staticmethod
+    def item(project_id: str, agent: dict[str, Any]) -> dict[str, Any]:
+        """The stored item of an agent document (its keys, and gsi4's when it belongs to a sub-account)."""
+        sk = keys.agent_sk(agent["id"])
+        return {"pk": keys.project_pk(project_id), "sk": sk, "kind": "agent", **agent,
+                **index_keys(agent.get("subAccountId"), sk)}
 
     def get(self, project_id: str, agent_id: str) -> dict[str, Any]:
         found = self.find(project_id, agent_id)
@@ -56,8 +68,8 @@ class AgentRepo:
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         pk, index = list_source(project_id)
-        items, has_more = page(self.table.query(pk, index=index, prefix="AGENT#"), limit, offset)
-        total = self.table.count(pk, index=index, prefix="AGENT#")
+        spec = ListSpec.of("agents", Source(pk, index, "AGENT#"), counters.scope_counter(project_id, "agents"))
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [upgrade_stored(strip_keys(i)) for i in items], total, has_more
 
     def update(self, project_id: str, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -76,11 +88,15 @@ class AgentRepo:
         return upgrade_stored(strip_keys(item))
 
     def delete(self, project_id: str, agent_id: str) -> None:
-        if sub_of(project_id):
-            self.get(project_id, agent_id)
+        """Delete the agent and take it out of its scope's counts (the condition makes a repeat count nothing)."""
+        item = self.table.get(keys.project_pk(project_id), keys.agent_sk(agent_id), consistent=True)
+        if item is None or not visible(project_id, item):
+            raise _missing(agent_id)
+        at = counters.epoch_ms(self.clock())
         try:
-            self.table.delete(keys.project_pk(project_id), keys.agent_sk(agent_id),
-                              condition="attribute_exists(pk)")
+            self.table.transact([delete_op(keys.project_pk(project_id), keys.agent_sk(agent_id),
+                                           condition="attribute_exists(pk)"),
+                                 *counters.scope_ops(project_id, item.get("subAccountId"), {"agents": -1}, at)])
         except ClientError as exc:
             if is_conditional_failure(exc):
                 raise _missing(agent_id) from exc

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id
-from switchboard.store import keys
-from switchboard.store.dynamo import Expr, Table, delete_op, is_conditional_failure, put_op
-from switchboard.store.pages import page
+from switchboard.store import counters, keys
+from switchboard.store.dynamo import Expr, Table, delete_op, is_conditional_failure, put_op, update_op
+from switchboard.store.listing import Lister, ListSpec, Source
 
 KEY_PREFIX = "sk_live_"
 SHOWN_PREFIX_CHARS = 12  # "sk_live_" and four characters: enough to tell keys apart, useless to an attacker
@@ -55,25 +55,40 @@ class ApiKeyRepo:
         if item is None:
             return None
         if "id" not in item:  # a key from before keys had ids: give it one, so it can be listed and revoked
-            key_id = new_id("key")
-            self.table.update(item["pk"], item["sk"], set_={
-                "id": key_id, "gsi1pk": keys.api_keys_index_pk(item["projectId"]), "gsi1sk": keys.api_key_sk(key_id)})
-            # ... and its project joins the list the stuck-call sweep walks.
-            self.table.update(keys.project_pk(item["projectId"]), keys.PROJECT_SK, set_={
-                "gsi1pk": keys.PROJECTS_INDEX_PK, "gsi1sk": keys.project_pk(item["projectId"])})
+            self._give_id(item)
         return str(item["projectId"])
+
+    def _give_id(self, item: dict[str, Any]) -> None:
+        """List an old key (it joins the project's key count) and its project (the stuck-call sweep's list)."""
+        key_id, project_id = new_id("key"), item["projectId"]
+        expr = Expr()
+        listed = update_op(item["pk"], item["sk"], expr=expr, condition=f"attribute_not_exists({expr.name('id')})",
+                           set_={"id": key_id, "gsi1pk": keys.api_keys_index_pk(project_id),
+                                 "gsi1sk": keys.api_key_sk(key_id)})
+        try:
+            self.table.transact([listed, self._counted(project_id, 1)])
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return  # another request gave it an id first
+        self.table.update(keys.project_pk(project_id), keys.PROJECT_SK, set_={
+            "gsi1pk": keys.PROJECTS_INDEX_PK, "gsi1sk": keys.project_pk(project_id)})
+
+    def _counted(self, project_id: str, delta: int) -> dict[str, Any]:
+        return counters.change_op(keys.scope_owner(project_id), {"apiKeys": delta}, counters.epoch_ms(self.clock()))
 
     def create(self, project_id: str, name: str | None = None) -> dict[str, Any]:
         """A new key for the project: the answer holds `key`, shown this once."""
         api_key = new_secret()
         item = self.item(project_id, api_key, name)
-        self.table.put(item, condition="attribute_not_exists(pk)")
+        self.table.transact([put_op(item, new=True), self._counted(project_id, 1)])
         return {**public(item), "key": api_key}
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        pk = keys.api_keys_index_pk(project_id)
-        items, has_more = page(self.table.query(pk, index="gsi1", prefix="APIKEY#"), limit, offset)
-        return [public(i) for i in items], self.table.count(pk, index="gsi1", prefix="APIKEY#"), has_more
+        spec = ListSpec.of("apiKeys", Source(keys.api_keys_index_pk(project_id), "gsi1", "APIKEY#"),
+                        counters.Counter(keys.scope_owner(project_id), ("apiKeys",), "apiKeys"))
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [public(i) for i in items], total, has_more
 
     def _find(self, project_id: str, key_id: str) -> dict[str, Any]:
         pk = keys.api_keys_index_pk(project_id)
@@ -93,7 +108,13 @@ class ApiKeyRepo:
         item = self._find(project_id, key_id)
         if not allow_last and self._others(project_id, key_id) == 0:
             raise Conflict("This is the project's last API key; create another before revoking it (or rotate it).")
-        self.table.delete(item["pk"], item["sk"])
+        try:
+            self.table.transact([delete_op(item["pk"], item["sk"], condition="attribute_exists(pk)"),
+                                 self._counted(project_id, -1)])
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            raise NotFound(f"No API key with id '{key_id}' in this project.") from exc
         return {"success": True, "id": key_id}
 
     def rotate(self, project_id: str, key_id: str) -> dict[str, Any]:
@@ -104,7 +125,9 @@ class ApiKeyRepo:
         expr = Expr()
         try:
             self.table.transact([put_op(item, new=True),
-                                 delete_op(old["pk"], old["sk"], condition="attribute_exists(pk)", expr=expr)])
+                                 delete_op(old["pk"], old["sk"], condition="attribute_exists(pk)", expr=expr),
+                                 counters.change_op(keys.scope_owner(project_id), {}, counters.epoch_ms(self.clock()),
+                                                    moved=["apiKeys"])])
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise

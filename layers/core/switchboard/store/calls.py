@@ -11,14 +11,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from switchboard.clock import Clock, iso, utcnow
-from switchboard.errors import NotFound
+from switchboard.errors import Conflict, NotFound
 from switchboard.models.call import TERMINAL_STATUSES
-from switchboard.scope import index_keys, list_source, owner, visible
-from switchboard.store import keys
-from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys
-from switchboard.store.pages import page
+from switchboard.scope import index_keys, owner, visible
+from switchboard.store import counters, keys
+from switchboard.store.call_lists import call_list_spec
+from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys, update_op
+from switchboard.store.listing import Lister, ListSpec, Source
 
 SNIPPET_CHARS = 160
+MOVE_ATTEMPTS = 5
 
 
 def _missing(call_id: str) -> NotFound:
@@ -33,23 +35,42 @@ class CallRepo:
     # --- writes ----------------------------------------------------------------------------
     def create(self, project_id: str, call: dict[str, Any], carrier_call_id: str | None = None, *,
                live: bool = True) -> dict[str, Any]:
-        """Store a new call; `live=False` keeps a call waiting for its schedule out of the live index."""
-        sub = owner(project_id, call)
-        item = {"pk": keys.project_pk(project_id), "sk": keys.call_sk(call["id"]), "kind": "call",
-                "projectId": str(project_id), **call, "subAccountId": sub, **index_keys(sub, keys.call_sk(call["id"]))}
-        if call.get("agentId"):
-            item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": keys.call_sk(call["id"])}
-        if call.get("phoneNumberId"):
-            item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": keys.call_sk(call["id"])}
-        if live and call["status"] not in TERMINAL_STATUSES:
-            item |= {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call["id"])}
+        """Store a new call and count it in every list it joins; `live=False` keeps a call waiting for its
+        schedule out of the live index."""
+        call = {**call, "subAccountId": owner(project_id, call)}
+        item = self.item(project_id, call, live=live)
         if carrier_call_id:  # on the call item too (it was only on the lookup item): reconciling reads it
             item["carrierCallId"] = carrier_call_id
         ops = [put_op(item, new=True)]
         if carrier_call_id:
             ops.append(put_op(self._carrier_item(project_id, call["id"], carrier_call_id), new=True))
-        self.table.transact(ops)
+        self.table.transact(ops + self._joined(project_id, call))
         return strip_keys(item)
+
+    @staticmethod
+    def item(project_id: str, call: dict[str, Any], *, live: bool = True) -> dict[str, Any]:
+        """The stored item of a call document, with the keys of every list it is in."""
+        sk, sub = keys.call_sk(call["id"]), call.get("subAccountId")
+        item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "call", "projectId": str(project_id), **call,
+                **index_keys(sub, sk), **state_keys(project_id, sub, call["status"], call["direction"], sk)}
+        if call.get("agentId"):
+            item |= {"gsi1pk": keys.agent_index_pk(call["agentId"]), "gsi1sk": sk}
+        if call.get("phoneNumberId"):
+            item |= {"gsi2pk": keys.number_index_pk(call["phoneNumberId"]), "gsi2sk": sk}
+        if live and call["status"] not in TERMINAL_STATUSES:
+            item |= {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": sk}
+        return item
+
+    def _joined(self, project_id: str, call: dict[str, Any]) -> list[dict[str, Any]]:
+        """Counter changes of a new call: its scope's lists, its agent's and its number's."""
+        at = counters.epoch_ms(self.clock())
+        ops = counters.scope_ops(project_id, call.get("subAccountId"),
+                                 counters.calls_deltas(call["status"], call["direction"], 1), at)
+        for owner_pk in (keys.agent_index_pk(call["agentId"]) if call.get("agentId") else None,
+                         keys.number_index_pk(call["phoneNumberId"]) if call.get("phoneNumberId") else None):
+            if owner_pk:
+                ops.append(counters.change_op(owner_pk, {"calls": 1}, at))
+        return ops
 
     @staticmethod
     def _carrier_item(project_id: str, call_id: str, carrier_call_id: str) -> dict[str, Any]:
@@ -64,21 +85,64 @@ class CallRepo:
     def update(self, project_id: str, call_id: str, changes: dict[str, Any], *,
                unless_terminal: bool = True) -> dict[str, Any] | None:
         """Apply changes; with `unless_terminal`, a call that already ended is left as it is (None)."""
+        if "status" in changes:
+            return self._move(project_id, call_id, changes, unless_terminal)
         expr = Expr()
         cond = "attribute_exists(pk)"
         if unless_terminal:
             values = ", ".join(expr.value(s) for s in sorted(TERMINAL_STATUSES))
             cond += f" AND NOT {expr.name('status')} IN ({values})"
-        ended = changes.get("status") in TERMINAL_STATUSES
         try:
             item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_=changes,
-                                     remove=["gsi3pk", "gsi3sk"] if ended else None, condition=cond, expr=expr)
+                                     condition=cond, expr=expr)
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
             self.get(project_id, call_id)  # raises NotFound for an unknown call
             return None
         return strip_keys(item)
+
+    def _move(self, project_id: str, call_id: str, changes: dict[str, Any],
+              unless_terminal: bool) -> dict[str, Any] | None:
+        """A status change: the call, its state-index keys and its scope's counts move in one transaction.
+
+        The write is conditioned on the status read just before, so the counts move from the status
+        the call really had; a call that changed meanwhile is read again and the change retried.
+        """
+        pk, sk = keys.project_pk(project_id), keys.call_sk(call_id)
+        for _ in range(MOVE_ATTEMPTS):
+            current = self.table.get(pk, sk, consistent=True)
+            if current is None:
+                raise _missing(call_id)
+            if unless_terminal and current["status"] in TERMINAL_STATUSES:
+                return None
+            if not self._moved(project_id, current, changes, {}):
+                continue
+            return strip_keys(self.table.get(pk, sk, consistent=True) or current)
+        raise Conflict(f"Call '{call_id}' kept changing while its status was being set; try again.")
+
+    def _moved(self, project_id: str, current: dict[str, Any], changes: dict[str, Any],
+               conditions: dict[str, str]) -> bool:
+        """One attempt at a status change from `current` (False: the call changed first; nothing written)."""
+        old, new, sub = current["status"], changes["status"], current.get("subAccountId")
+        expr = Expr()
+        cond = " AND ".join([f"{expr.name('status')} = {expr.value(old)}"] +
+                            [f"{expr.name(k)} = {expr.value(v)}" for k, v in conditions.items()])
+        ended = new in TERMINAL_STATUSES
+        set_ = {**changes, **state_keys(project_id, sub, new, current["direction"], current["sk"])}
+        ops = [update_op(current["pk"], current["sk"], set_=set_, remove=["gsi3pk", "gsi3sk"] if ended else None,
+                         condition=cond, expr=expr)]
+        if old != new:
+            direction = current["direction"]
+            ops += counters.scope_ops(project_id, sub, counters.calls_moved(old, new, direction),
+                                      counters.epoch_ms(self.clock()), moved=[f"calls.d.{direction}"])
+        try:
+            self.table.transact(ops)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return False
+        return True
 
     def claim_scheduled(self, project_id: str, call_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Take a due scheduled call for dialing, once: only a queued, never-dialed scheduled call qualifies.
@@ -102,17 +166,14 @@ class CallRepo:
 
     def claim_web_call(self, project_id: str, call_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         """A browser joins a queued web call: it becomes live (gsi3), once; None if it is not queued."""
-        expr = Expr()
-        cond = f"{expr.name('status')} = {expr.value('queued')} AND {expr.name('direction')} = {expr.value('web')}"
-        live = {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": keys.call_sk(call_id)}
-        try:
-            item = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), set_={**changes, **live},
-                                     condition=cond, expr=expr)
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
+        pk, sk = keys.project_pk(project_id), keys.call_sk(call_id)
+        current = self.table.get(pk, sk, consistent=True)
+        if current is None or current["status"] != "queued" or current.get("direction") != "web":
             return None
-        return strip_keys(item)
+        live = {"gsi3pk": keys.live_call_index_pk(project_id), "gsi3sk": sk}
+        if not self._moved(project_id, current, {**changes, **live}, {"direction": "web"}):
+            return None
+        return strip_keys(self.table.get(pk, sk, consistent=True) or current)
 
     def claim_once(self, project_id: str, call_id: str, attr: str) -> bool:
         """Stamp `attr` on the call unless it is already there: True for exactly one caller."""
@@ -171,23 +232,13 @@ class CallRepo:
 
     def list(self, project_id: str, limit: int, offset: int, *, status: str | None = None,
              direction: str | None = None, search: str | None = None) -> tuple[list[dict[str, Any]], int, bool]:
-        def run(count: bool) -> Any:
-            expr = Expr()
-            filters = []
-            if status:
-                filters.append(f"{expr.name('status')} = {expr.value(status)}")
-            if direction:
-                filters.append(f"{expr.name('direction')} = {expr.value(direction)}")
-            if search:
-                term = expr.value(search)
-                filters.append(f"(contains({expr.name('fromNumber')}, {term}) OR "
-                               f"contains({expr.name('toNumber')}, {term}))")
-            pk, index = list_source(project_id)
-            kwargs = {"index": index, "prefix": "CALL#", "filter_": " AND ".join(filters) or None, "expr": expr}
-            return self.table.count(pk, **kwargs) if count else self.table.query(pk, **kwargs)
+        """A scope's calls, newest first; `status` reads its own index partition, `direction` filters.
 
-        items, has_more = page(run(False), limit, offset)
-        return [strip_keys(i) for i in items], run(True), has_more
+        `search` (a substring of either number) has no index: it is read and counted the whole way.
+        """
+        spec = call_list_spec(project_id, status, direction, search)
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [strip_keys(i) for i in items], total, has_more
 
     def list_for_agent(self, agent_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         return self._list_index("gsi1", keys.agent_index_pk(agent_id), limit, offset)
@@ -195,9 +246,10 @@ class CallRepo:
     def list_for_number(self, number_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         return self._list_index("gsi2", keys.number_index_pk(number_id), limit, offset)
 
-    def _list_index(self, index: str, pk: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        items, has_more = page(self.table.query(pk, index=index, prefix="CALL#"), limit, offset)
-        total = self.table.count(pk, index=index, prefix="CALL#")
+    def _list_index(self, index: str, owner_pk: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """An agent's or a number's calls: their index partition, counted on the owner's counter item."""
+        spec = ListSpec.of("calls", Source(owner_pk, index, "CALL#"), counters.Counter(owner_pk, ("calls",), "calls"))
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
 
     def count_live(self, project_id: str, sub_account_id: str | None = None) -> int:
@@ -214,3 +266,12 @@ class CallRepo:
 
     def now(self) -> str:
         return iso(self.clock())
+
+
+def state_keys(project_id: str, sub: str | None, status: str, direction: str, sk: str) -> dict[str, str]:
+    """The call's place in the lists by status and direction: the project's (gsi5) and its sub-account's (gsi6)."""
+    found = {"gsi5pk": keys.call_state_index_pk(project_id, status, direction), "gsi5sk": sk}
+    if sub:
+        found |= {"gsi6pk": keys.sub_call_state_index_pk(sub, status, direction), "gsi6sk": sk}
+    return found
+

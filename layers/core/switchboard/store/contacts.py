@@ -15,8 +15,9 @@ from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id
 from switchboard.scope import index_keys, list_source, owner, visible
-from switchboard.store import keys
+from switchboard.store import counters, keys
 from switchboard.store.dynamo import Table, delete_op, is_conditional_failure, put_op, strip_keys, update_op
+from switchboard.store.listing import Lister, ListSpec, Source
 
 
 def _missing(contact_id: str) -> NotFound:
@@ -45,7 +46,8 @@ class ContactRepo:
         sk = keys.contact_sk(contact["id"])
         item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "contact", **contact, **index_keys(sub, sk)}
         try:
-            self.table.transact([put_op(item, new=True), put_op(self._pointer(project_id, contact), new=True)])
+            self.table.transact([put_op(item, new=True), put_op(self._pointer(project_id, contact), new=True),
+                                 *self._counted(project_id, sub, 1)])
         except ClientError as exc:
             if is_conditional_failure(exc):
                 raise _taken(contact["phoneNumber"]) from exc
@@ -81,8 +83,17 @@ class ContactRepo:
     def delete(self, project_id: str, contact_id: str) -> None:
         contact = self.get(project_id, contact_id)
         pk = keys.project_pk(project_id)
-        self.table.transact([delete_op(pk, keys.contact_sk(contact_id)),
-                             delete_op(pk, self._pointer(project_id, contact)["sk"])])
+        try:
+            self.table.transact([delete_op(pk, keys.contact_sk(contact_id), condition="attribute_exists(pk)"),
+                                 delete_op(pk, self._pointer(project_id, contact)["sk"]),
+                                 *self._counted(project_id, contact.get("subAccountId"), -1)])
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise _missing(contact_id) from exc
+            raise
+
+    def _counted(self, project_id: str, sub: str | None, delta: int) -> list[dict[str, Any]]:
+        return counters.scope_ops(project_id, sub, {"contacts": delta}, counters.epoch_ms(self.clock()))
 
     def search(self, project_id: str, term: str | None) -> list[dict[str, Any]]:
         """The scope's contacts, newest first; `term` matches name or number, ignoring case.
@@ -109,3 +120,11 @@ class ContactRepo:
         found = self.table.batch_get([(keys.project_pk(project_id), keys.contact_phone_sk(sub_account_id, n))
                                       for n in wanted])
         return {item["sk"].rsplit("#", 1)[1]: item["name"] for item in found}
+
+    # last in the class: below it, `list` in an annotation would mean this method
+    def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """The scope's contacts, newest first, a page at a time (a search reads them all: see `search`)."""
+        pk, index = list_source(project_id)
+        spec = ListSpec.of("contacts", Source(pk, index, "CONTACT#"), counters.scope_counter(project_id, "contacts"))
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [strip_keys(i) for i in items], total, has_more

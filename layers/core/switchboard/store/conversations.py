@@ -17,11 +17,13 @@ from switchboard.clock import Clock, iso, parse_iso, utcnow
 from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id, time_part
 from switchboard.scope import index_keys, sub_of, visible
-from switchboard.store import keys
+from switchboard.store import counters, keys
 from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op, strip_keys, update_op
+from switchboard.store.listing import Lister, ListSpec, Source
 from switchboard.store.pages import page
 
 PREVIEW_CHARS = 100
+MOVE_ATTEMPTS = 3
 # Bookkeeping kept on a stored message but never shown to API users or webhooks.
 INTERNAL_FIELDS = frozenset({"projectId", "carrierMessageId", "statusRank", "sentEventAt"})
 
@@ -40,6 +42,10 @@ CARRIER_MESSAGE_SK = "CARRIERMSG"
 def _activity_sk(at: str, conversation_id: str) -> str:
     """gsi4 sort key ordering a sub-account's conversations by last message."""
     return f"CONVS#{at}#{conversation_id}"
+
+
+def _cancel_codes(exc: ClientError) -> list[str]:
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
 
 
 def _missing(conversation_id: str) -> NotFound:
@@ -74,8 +80,12 @@ class ConversationRepo:
         if agent_id:
             item |= {"gsi2pk": agent_conversations_pk(agent_id), "gsi2sk": f"{now}#{conv['id']}"}
         marker = {"pk": keys.project_pk(project_id), "sk": key_sk, "kind": "convkey", "conversationId": conv["id"]}
+        at = counters.epoch_ms(self.clock())
+        counted = counters.scope_ops(project_id, conv["subAccountId"], {"conversations": 1}, at)
+        if agent_id:
+            counted.append(counters.change_op(keys.agent_index_pk(agent_id), {"conversations": 1}, at))
         try:
-            self.table.transact([put_op(marker, new=True), put_op(item, new=True)])
+            self.table.transact([put_op(marker, new=True), put_op(item, new=True), *counted])
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
@@ -91,7 +101,20 @@ class ConversationRepo:
         With `carrier_message_id`, a message already recorded under that id raises Conflict and
         nothing is written (carriers repeat webhooks).
         """
-        conv = self.find_or_create(project_id, number, participant, agent_id)
+        for _ in range(MOVE_ATTEMPTS):
+            conv = self.find_or_create(project_id, number, participant, agent_id)
+            conv = self.get(project_id, conv["id"], consistent=True)  # its agent now: a move is counted from it
+            stored = self._store_message(project_id, conv, number, participant, agent_id, direction, body, status,
+                                         carrier_message_id, media_url, media_urls, message_id)
+            if stored is not None:
+                return stored, self.get(project_id, conv["id"], consistent=True)
+        raise Conflict("The conversation kept changing agents while storing this text; try again.")
+
+    def _store_message(self, project_id: str, conv: dict[str, Any], number: dict[str, Any], participant: str,
+                       agent_id: str | None, direction: str, body: str, status: str, carrier_message_id: str | None,
+                       media_url: str | None, media_urls: list[str] | None,
+                       message_id: str | None) -> dict[str, Any] | None:
+        """One attempt at the message's transaction; None when the conversation changed agent first."""
         now = iso(self.clock())
         ours, theirs = number["phoneNumber"], participant
         media = media_urls or ([media_url] if media_url else [])
@@ -108,29 +131,45 @@ class ConversationRepo:
             item["carrierMessageId"] = carrier_message_id
             ops.append(put_op(self._carrier_marker(project_id, conv["id"], message["id"], carrier_message_id),
                               new=True))
-        ops += [put_op(item, new=True), self._bump(project_id, conv, agent_id, now, body)]
+        ops += [put_op(item, new=True), *self._bump(project_id, conv, agent_id, now, body)]
         try:
             self.table.transact(ops)
         except ClientError as exc:
-            if carrier_message_id and is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
+                raise
+            if carrier_message_id and _cancel_codes(exc)[:1] == ["ConditionalCheckFailed"]:
                 raise Conflict(f"Carrier message {carrier_message_id} is already recorded.") from exc
+            if any(code == "ConditionalCheckFailed" for code in _cancel_codes(exc)):
+                return None
             raise
-        return message_view(item), self.get(project_id, conv["id"], consistent=True)
+        return message_view(item)
 
     def _bump(self, project_id: str, conv: dict[str, Any], agent_id: str | None, now: str,
-              body: str) -> dict[str, Any]:
-        """The conversation's activity update; a number handed to another agent moves the thread too."""
+              body: str) -> list[dict[str, Any]]:
+        """The conversation's activity update; a number handed to another agent moves the thread (and its
+        count) too, conditioned on the agent it had, so a move is counted once."""
         changes: dict[str, Any] = {"lastMessageAt": now, "lastMessagePreview": body[:PREVIEW_CHARS],
                                    "gsi1sk": f"{now}#{conv['id']}"}
         owner = agent_id or conv.get("agentId")
+        ops: list[dict[str, Any]] = []
+        expr, condition = Expr(), None
         if agent_id and agent_id != conv.get("agentId"):
             changes |= {"agentId": agent_id, "gsi2pk": agent_conversations_pk(agent_id)}
+            had = conv.get("agentId")
+            condition = (f"{expr.name('agentId')} = {expr.value(had)}" if had else
+                         f"(attribute_not_exists({expr.name('agentId')}) OR "
+                         f"attribute_type({expr.name('agentId')}, {expr.value('NULL')}))")
+            at = counters.epoch_ms(self.clock())
+            ops.append(counters.change_op(keys.agent_index_pk(agent_id), {"conversations": 1}, at))
+            if had:
+                ops.append(counters.change_op(keys.agent_index_pk(had), {"conversations": -1}, at))
         if owner:
             changes["gsi2sk"] = f"{now}#{conv['id']}"
         if conv.get("subAccountId"):
             changes["gsi4sk"] = _activity_sk(now, conv["id"])
-        return update_op(keys.project_pk(project_id), keys.conversation_sk(conv["id"]), set_=changes,
-                         add={"messageCount": 1})
+        bump = update_op(keys.project_pk(project_id), keys.conversation_sk(conv["id"]), set_=changes,
+                         add={"messageCount": 1}, condition=condition, expr=expr)
+        return [bump, *ops]
 
     @staticmethod
     def _carrier_marker(project_id: str, conversation_id: str, message_id: str, carrier_id: str) -> dict[str, Any]:
@@ -212,17 +251,20 @@ class ConversationRepo:
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         sub = sub_of(project_id)
         if sub:  # a sub-account's conversations, by last activity, on gsi4
-            pk, index, prefix = keys.sub_index_pk(sub), "gsi4", "CONVS#"
+            source = Source(keys.sub_index_pk(sub), "gsi4", "CONVS#")
         else:
-            pk, index, prefix = keys.conversation_list_pk(project_id), "gsi1", None
-        items, has_more = page(self.table.query(pk, index=index, prefix=prefix), limit, offset)
-        return [strip_keys(i) for i in items], self.table.count(pk, index=index, prefix=prefix), has_more
+            source = Source(keys.conversation_list_pk(project_id), "gsi1")
+        spec = ListSpec.of("conversations", source, counters.scope_counter(project_id, "conversations"), cursors=False)
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [strip_keys(i) for i in items], total, has_more
 
     def list_for_agent(self, project_id: str, agent_id: str, limit: int, offset: int
                        ) -> tuple[list[dict[str, Any]], int, bool]:
-        pk = agent_conversations_pk(agent_id)
-        items, has_more = page(self.table.query(pk, index="gsi2"), limit, offset)
-        return [strip_keys(i) for i in items], self.table.count(pk, index="gsi2"), has_more
+        owner_pk = keys.agent_index_pk(agent_id)
+        spec = ListSpec.of("conversations", Source(agent_conversations_pk(agent_id), "gsi2"),
+                        counters.Counter(owner_pk, ("conversations",), "conversations"), cursors=False)
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [strip_keys(i) for i in items], total, has_more
 
     def messages(self, conversation_id: str, limit: int, before: str | None = None, after: str | None = None
                  ) -> tuple[list[dict[str, Any]], bool]:
@@ -237,5 +279,5 @@ class ConversationRepo:
                   ) -> tuple[list[dict[str, Any]], bool]:
         low = keys.message_sk("msg_" + time_part(parse_iso(after))) if after else "MSG#"
         high = keys.message_sk("msg_" + time_part(parse_iso(before))) if before else "MSG#~"
-        items, has_more = page(self.table.query(pk, index=index, between=(low, high)), limit, 0)
+        items, has_more = page(self.table.query(pk, index=index, between=(low, high), limit=limit + 1), limit, 0)
         return [message_view(i) for i in items], has_more

@@ -5,6 +5,7 @@ Items go in and out as plain dicts of JSON-like values; floats travel as Decimal
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -12,13 +13,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from switchboard.errors import PayloadTooLarge
+from switchboard.store.write_guard import CONFLICT_RETRIES, conflicted, writing
 
 _ser = TypeSerializer()
 # DynamoDB's key limits (UTF-8 bytes): an item whose key would be longer cannot exist.
 MAX_PK_BYTES, MAX_SK_BYTES = 2048, 1024
-TOO_LARGE = ("This would make a stored item larger than DynamoDB's 400 KB limit; send less (long texts, "
-             "metadata or tools).")
 
 
 def key_fits(pk: str, sk: str | None = None) -> bool:
@@ -27,25 +26,10 @@ def key_fits(pk: str, sk: str | None = None) -> bool:
         sk is None or len(sk.encode("utf-8", "surrogatepass")) <= MAX_SK_BYTES)
 
 
-def _too_large(error: ClientError) -> bool:
-    """DynamoDB's refusal of an item over 400 KB (alone, or as a transaction's cancellation reason)."""
-    err = error.response.get("Error", {})
-    reasons = error.response.get("CancellationReasons") or []
-    texts = [err.get("Message") or ""] + [r.get("Message") or "" for r in reasons]
-    return any("item size" in t.lower() for t in texts)
-
-
-def _writing(call: Any, **request: Any) -> Any:
-    """Run a write; an item over DynamoDB's size limit is the client's too-large input (413)."""
-    try:
-        return call(**request)
-    except ClientError as exc:
-        if _too_large(exc):
-            raise PayloadTooLarge(TOO_LARGE) from exc
-        raise
 _deser = TypeDeserializer()
 
-KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "ttl", "kind")
+KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk",
+             "gsi5sk", "gsi6pk", "gsi6sk", "ttl", "kind")
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -170,12 +154,13 @@ class Table:
         raw = resp.get("Item")
         return deserialize(raw) if raw else None
 
-    def batch_get(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    def batch_get(self, keys: list[tuple[str, str]], *, consistent: bool = False) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         keys = [(pk, sk) for pk, sk in keys if key_fits(pk, sk)]
         for start in range(0, len(keys), 100):
             pending = {
-                self.name: {"Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + 100]]}
+                self.name: {"Keys": [serialize({"pk": pk, "sk": sk}) for pk, sk in keys[start : start + 100]],
+                            "ConsistentRead": consistent}
             }
             while pending:
                 resp = self.client.batch_get_item(RequestItems=pending)
@@ -188,7 +173,7 @@ class Table:
         if condition:
             request["ConditionExpression"] = condition
         (expr or Expr()).apply(request)
-        _writing(self.client.put_item, **request)
+        writing(self.client.put_item, **request)
 
     def update(
         self,
@@ -214,7 +199,7 @@ class Table:
         if not key_fits(pk, sk):  # no such item: as a conditional update of a missing item would fail
             raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no such key"}},
                               "UpdateItem")
-        resp = _writing(self.client.update_item, **expr.apply(request))
+        resp = writing(self.client.update_item, **expr.apply(request))
         return deserialize(resp["Attributes"])
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None, expr: Expr | None = None) -> None:
@@ -224,11 +209,22 @@ class Table:
         self.client.delete_item(**(expr or Expr()).apply(request))
 
     def transact(self, operations: list[dict[str, Any]]) -> None:
-        """Run TransactWriteItems; each operation is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}}."""
+        """Run TransactWriteItems; each operation is {"Put"|"Update"|"Delete"|"ConditionCheck": {...}}.
+
+        Writes that move a list's counters share the scope's counter item, so concurrent ones can cancel
+        each other (TransactionConflict, nothing written): those are tried again, a few times.
+        """
         for op in operations:
             for body in op.values():
                 body["TableName"] = self.name
-        _writing(self.client.transact_write_items, TransactItems=operations)
+        for delay in (*CONFLICT_RETRIES, None):
+            try:
+                writing(self.client.transact_write_items, TransactItems=operations)
+                return
+            except ClientError as exc:
+                if delay is None or not conflicted(exc):
+                    raise
+                time.sleep(delay)
 
     def query(
         self,
@@ -243,30 +239,19 @@ class Table:
         expr: Expr | None = None,
         select_count: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Query one partition (of the table or a GSI), following pages; `limit` caps items yielded."""
+        """Query one partition (of the table or a GSI), following pages; `limit` caps items yielded.
+
+        With `limit`, DynamoDB is asked for no more than that per request, so it reads no more than it must.
+        """
         if not key_fits(pk):
             if select_count:
                 yield {"count": 0}
             return
-        expr = expr or Expr()
-        pk_attr, sk_attr = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
-        cond = f"{expr.name(pk_attr)} = {expr.value(pk)}"
-        if prefix is not None:
-            cond += f" AND begins_with({expr.name(sk_attr)}, {expr.value(prefix)})"
-        elif between is not None:
-            cond += f" AND {expr.name(sk_attr)} BETWEEN {expr.value(between[0])} AND {expr.value(between[1])}"
-        request: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": cond,
-            "ScanIndexForward": not newest_first,
-        }
-        if index is not None:
-            request["IndexName"] = index
-        if filter_:
-            request["FilterExpression"] = filter_
+        request = self._query_request(pk, index, prefix, between, newest_first, filter_, expr)
         if select_count:
             request["Select"] = "COUNT"
-        expr.apply(request)
+        elif limit is not None:
+            request["Limit"] = max(1, min(limit, 1000))
         yielded = 0
         while True:
             resp = self.client.query(**request)
@@ -282,6 +267,44 @@ class Table:
             if not last:
                 return
             request["ExclusiveStartKey"] = last
+
+    def query_page(self, pk: str, *, limit: int, index: str | None = None, prefix: str | None = None,
+                   start: Mapping[str, str] | None = None, filter_: str | None = None, expr: Expr | None = None,
+                   keys_only: bool = False) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        """One Query request, newest first: at most `limit` items evaluated, from after `start` (a key).
+
+        Returns the items that passed the filter and where DynamoDB stopped (None: the partition's end).
+        `keys_only` returns just the keys (the table's and the index's) of each item.
+        """
+        request = self._query_request(pk, index, prefix, None, True, filter_, expr)
+        request["Limit"] = limit
+        if start:
+            request["ExclusiveStartKey"] = serialize(start)
+        if keys_only:
+            names = ("pk", "sk") + ((f"{index}pk", f"{index}sk") if index else ())
+            placeholders = {f"#k{i}": n for i, n in enumerate(names)}
+            request["ProjectionExpression"] = ", ".join(placeholders)
+            request["ExpressionAttributeNames"] = {**request.get("ExpressionAttributeNames", {}), **placeholders}
+        resp = self.client.query(**request)
+        last = resp.get("LastEvaluatedKey")
+        return [deserialize(i) for i in resp.get("Items", [])], (deserialize(last) if last else None)
+
+    def _query_request(self, pk: str, index: str | None, prefix: str | None, between: tuple[str, str] | None,
+                       newest_first: bool, filter_: str | None, expr: Expr | None) -> dict[str, Any]:
+        expr = expr or Expr()
+        pk_attr, sk_attr = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
+        cond = f"{expr.name(pk_attr)} = {expr.value(pk)}"
+        if prefix is not None:
+            cond += f" AND begins_with({expr.name(sk_attr)}, {expr.value(prefix)})"
+        elif between is not None:
+            cond += f" AND {expr.name(sk_attr)} BETWEEN {expr.value(between[0])} AND {expr.value(between[1])}"
+        request: dict[str, Any] = {"TableName": self.name, "KeyConditionExpression": cond,
+                                   "ScanIndexForward": not newest_first}
+        if index is not None:
+            request["IndexName"] = index
+        if filter_:
+            request["FilterExpression"] = filter_
+        return expr.apply(request)
 
     def count(self, pk: str, **kwargs: Any) -> int:
         return sum(page["count"] for page in self.query(pk, select_count=True, **kwargs))

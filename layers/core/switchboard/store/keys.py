@@ -168,3 +168,45 @@ def web_token_pk(token_hash: str) -> str:
 
 
 WEB_TOKEN_SK = "WEBTOKEN"
+
+
+def scope_owner(project_id: str, sub_account_id: str | None = None) -> str:
+    """Who a list's counters and cursors belong to: the project, or one of its sub-accounts."""
+    return f"SUB#{sub_account_id}" if sub_account_id else project_pk(project_id)
+
+
+def counts_pk(owner: str) -> str:
+    """The counter item of a list owner (`PROJECT#<p>`, `SUB#<s>`, `AGENT#<a>`, `NUMBER#<n>`)."""
+    return f"COUNTS#{owner}"
+
+
+COUNTS_SK = "COUNTS"
+
+
+def cursor_pk(owner: str, list_name: str) -> str:
+    """The cached cursors of one list (one item per offset reached)."""
+    return f"CURSOR#{owner}#{list_name}"
+
+
+def cursor_sk(offset: int) -> str:
+    return f"OFF#{offset:06d}"
+
+
+def call_state_index_pk(project_id: str, status: str, direction: str) -> str:
+    """gsi5 partition of a project's calls in one status and direction (`GET /v1/calls?status=&direction=`)."""
+    return f"CALLS#{project_id}#{status}#{direction}"
+
+
+def sub_call_state_index_pk(sub_account_id: str, status: str, direction: str) -> str:
+    """gsi6 (sparse) partition of a sub-account's calls in one status and direction."""
+    return f"CALLS#SUB#{sub_account_id}#{status}#{direction}"
+
+
+def active_numbers_index_pk(project_id: str) -> str:
+    """gsi5 (sparse) partition of a project's active numbers (released ones drop out)."""
+    return f"NUMBERS#{project_id}#active"
+
+
+def sub_active_numbers_index_pk(sub_account_id: str) -> str:
+    """gsi6 (sparse) partition of a sub-account's active numbers."""
+    return f"NUMBERS#SUB#{sub_account_id}#active"

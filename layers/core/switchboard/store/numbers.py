@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import Conflict, NotFound, PlanLimitReached
-from switchboard.scope import index_keys, list_source, owner, visible
-from switchboard.store import keys
+from switchboard.scope import index_keys, list_source, owner, sub_of, visible
+from switchboard.store import counters, keys
 from switchboard.store.dynamo import (
     Expr,
     Table,
@@ -24,8 +24,9 @@ from switchboard.store.dynamo import (
     strip_keys,
     update_op,
 )
-from switchboard.store.pages import page
+from switchboard.store.listing import Legacy, Lister, ListSpec, Source
 
+ACTIVE_PAGE = 1000
 EXPIRY_INDEX_PK = "NUMBEREXPIRY"  # gsi2 partition ordering numbers by expiresAt (auto-release sweep)
 
 
@@ -55,9 +56,7 @@ class NumberRepo:
         """
         sub = owner(project_id, number)
         number = {**number, "subAccountId": sub}
-        sk = keys.number_sk(number["id"])
-        item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "number",
-                **number, **self._index_keys(number), **index_keys(sub, sk)}
+        item = self.item(project_id, number)
         holder = {"pk": keys.phone_pk(number["phoneNumber"]), "sk": keys.PHONE_SK, "kind": "phone",
                   "projectId": str(project_id), "numberId": number["id"]}
         expr = Expr()
@@ -69,6 +68,9 @@ class NumberRepo:
         ops = [put_op(item, new=True), put_op(holder, new=True), counter]
         if sub:
             ops.append(_sub_counter(project_id, sub, 1, sub_limit))
+        at = counters.epoch_ms(self.clock())
+        ops += [counters.create_op(keys.number_index_pk(number["id"]), {"calls": 0}, at),
+                *counters.scope_ops(project_id, sub, {"numbers": 1}, at)]
         try:
             self.table.transact(ops)
         except ClientError as exc:
@@ -82,6 +84,17 @@ class NumberRepo:
                                        "release one of this sub-account's first.") from exc
             raise
         return number
+
+    @classmethod
+    def item(cls, project_id: str, number: dict[str, Any]) -> dict[str, Any]:
+        """The stored item of a number document, with every index key it needs."""
+        sk = keys.number_sk(number["id"])
+        sub = number.get("subAccountId")
+        item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": "number", **number,
+                **cls._index_keys(number), **index_keys(sub, sk)}
+        if number.get("status") == "active":
+            item |= active_keys(project_id, sub, sk)
+        return item
 
     @staticmethod
     def _index_keys(number: dict[str, Any]) -> dict[str, Any]:
@@ -105,16 +118,24 @@ class NumberRepo:
         return self.table.get(keys.phone_pk(e164), keys.PHONE_SK)
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        """Active numbers, newest first; released ones stay readable by id."""
+        """Active numbers, newest first, from their own index partition; released ones stay readable by id."""
+        sub = sub_of(project_id)
+        active = (Source(keys.sub_active_numbers_index_pk(sub), "gsi6", "NUMBER#") if sub
+                  else Source(keys.active_numbers_index_pk(project_id), "gsi5", "NUMBER#"))
         pk, index = list_source(project_id)
-        expr = Expr()
-        filter_ = f"{expr.name('status')} = {expr.value('active')}"
-        items, has_more = page(self.table.query(pk, index=index, prefix="NUMBER#", filter_=filter_, expr=expr),
-                               limit, offset)
-        expr2 = Expr()
-        total = self.table.count(pk, index=index, prefix="NUMBER#",
-                                 filter_=f"{expr2.name('status')} = {expr2.value('active')}", expr=expr2)
+        legacy = Legacy(pk, index, "NUMBER#", lambda e: f"{e.name('status')} = {e.value('active')}")
+        spec = ListSpec.of("numbers", active, counters.scope_counter(project_id, "numbers"), legacy=legacy)
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
         return [strip_keys(i) for i in items], total, has_more
+
+    def active(self, project_id: str) -> list[dict[str, Any]]:
+        """Every active number of the scope (the plan bounds how many), from their own index partition."""
+        found: list[dict[str, Any]] = []
+        while True:
+            items, _, more = self.list(project_id, ACTIVE_PAGE, len(found))
+            found += items
+            if not more:
+                return found
 
     def list_all(self, project_id: str) -> list[dict[str, Any]]:
         pk, index = list_source(project_id)
@@ -158,10 +179,12 @@ class NumberRepo:
         ops = [
             update_op(keys.project_pk(project_id), keys.number_sk(number_id),
                       set_={"status": "released", "releasedAt": now, "agentId": None}, expr=expr,
-                      remove=["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"],
+                      remove=["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi5pk", "gsi5sk", "gsi6pk", "gsi6sk"],
                       condition=f"{expr.name('status')} = {expr.value('active')}"),
             delete_op(keys.phone_pk(number["phoneNumber"]), keys.PHONE_SK),
             update_op(keys.project_pk(project_id), keys.PROJECT_SK, add={"activeNumbers": -1}),
+            *counters.scope_ops(project_id, number.get("subAccountId"), {"numbers": -1},
+                                counters.epoch_ms(self.clock())),
         ]
         if number.get("subAccountId"):
             ops.append(_sub_counter(project_id, number["subAccountId"], -1, None))
@@ -177,6 +200,14 @@ class NumberRepo:
         """(projectId, numberId) of active numbers whose expiresAt has passed."""
         items = self.table.query(EXPIRY_INDEX_PK, index="gsi2", between=("", f"{now}#~"), newest_first=False)
         return [(i["pk"].split("#", 1)[1], i["id"]) for i in items]
+
+
+def active_keys(project_id: str, sub: str | None, sk: str) -> dict[str, str]:
+    """The state-index keys of an active number: its project's active list, and its sub-account's."""
+    found = {"gsi5pk": keys.active_numbers_index_pk(project_id), "gsi5sk": sk}
+    if sub:
+        found |= {"gsi6pk": keys.sub_active_numbers_index_pk(sub), "gsi6sk": sk}
+    return found
 
 
 def _same_or_missing(expr: Expr, attr: str, value: Any) -> str:

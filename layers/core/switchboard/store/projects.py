@@ -7,7 +7,7 @@ from typing import Any
 
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.ids import new_id
-from switchboard.store import keys
+from switchboard.store import counters, keys
 from switchboard.store.api_keys import KEY_PREFIX, ApiKeyRepo, hash_key, new_secret
 from switchboard.store.dynamo import Table, put_op
 
@@ -35,7 +35,8 @@ class ProjectRepo:
                    "id": project_id, "name": name, "createdAt": now, "activeNumbers": 0,
                    "gsi1pk": keys.PROJECTS_INDEX_PK, "gsi1sk": keys.project_pk(project_id)}
         key_item = self.keys.item(project_id, api_key, "default")
-        self.table.transact([put_op(project, new=True), put_op(key_item, new=True)])
+        counts = counters.create_op(keys.scope_owner(project_id), {"apiKeys": 1}, counters.epoch_ms(self.clock()))
+        self.table.transact([put_op(project, new=True), put_op(key_item, new=True), counts])
         return NewProject(project_id, api_key)
 
     @property

@@ -27,9 +27,23 @@ def load_template(path: Path) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_CfnLoader)
 
 
+def _as_new_stack(value: Any) -> Any:
+    """Resolve `!If` as a new stack with default parameters does (its conditions hold) and drop `AWS::NoValue`.
+
+    The template's only conditions on the table are there for updating older stacks in steps.
+    """
+    if isinstance(value, dict):
+        if set(value) == {"If"}:
+            return _as_new_stack(value["If"][1])
+        return {k: _as_new_stack(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_new_stack(v) for v in value if v != {"Ref": "AWS::NoValue"}]
+    return value
+
+
 def table_definition(template_path: Path, resource: str = "Table") -> dict[str, Any]:
-    """The table resource's Properties as they appear in the template."""
-    return load_template(template_path)["Resources"][resource]["Properties"]
+    """The table resource's Properties, as a new stack would create them."""
+    return _as_new_stack(load_template(template_path)["Resources"][resource]["Properties"])
 
 
 def create_table(client: Any, table_name: str, template_path: Path) -> None:

@@ -11,16 +11,23 @@ from typing import Any
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import NotFound
 from switchboard.scope import index_keys, list_source, owner, visible
-from switchboard.store import keys
-from switchboard.store.dynamo import Expr, Table, strip_keys
-from switchboard.store.pages import page
+from switchboard.store import counters, keys
+from switchboard.store.dynamo import Expr, Table, delete_op, put_op, strip_keys
+from switchboard.store.listing import Lister, ListSpec, Source
 
 
 class ScopedItems:
-    def __init__(self, table: Table, clock: Clock, *, kind: str, prefix: str, noun: str) -> None:
+    def __init__(self, table: Table, clock: Clock, *, kind: str, prefix: str, noun: str,
+                 counted: str | None = None) -> None:
+        """`counted` names the list's counter (items that are listed); unlisted items (verifications) have none."""
         self.table = table
         self.clock = clock or utcnow
-        self.kind, self.prefix, self.noun = kind, prefix, noun
+        self.kind, self.prefix, self.noun, self.counted = kind, prefix, noun, counted
+
+    def _counts(self, project_id: str, sub: str | None, delta: int) -> list[dict[str, Any]]:
+        if self.counted is None:
+            return []
+        return counters.scope_ops(project_id, sub, {self.counted: delta}, counters.epoch_ms(self.clock()))
 
     def _missing(self, item_id: str) -> NotFound:
         return NotFound(f"No {self.noun} with id '{item_id}' in this project.")
@@ -34,7 +41,7 @@ class ScopedItems:
         item = {"pk": keys.project_pk(project_id), "sk": sk, "kind": self.kind, **doc, **index_keys(sub, sk)}
         if ttl is not None:
             item["ttl"] = ttl
-        self.table.put(item, condition="attribute_not_exists(pk)")
+        self.table.transact([put_op(item, new=True), *self._counts(project_id, sub, 1)])
         return doc
 
     def get(self, project_id: str, item_id: str, *, consistent: bool = False) -> dict[str, Any]:
@@ -57,10 +64,17 @@ class ScopedItems:
     def delete(self, project_id: str, item_id: str, *, condition: str | None = None,
                expr: Expr | None = None) -> None:
         """Delete an item the scope can see; a failed `condition` raises ClientError for the caller to map."""
-        self.get(project_id, item_id)
-        self.table.delete(keys.project_pk(project_id), self.prefix + item_id, condition=condition, expr=expr)
+        item = self.get(project_id, item_id)
+        if self.counted is None:
+            self.table.delete(keys.project_pk(project_id), self.prefix + item_id, condition=condition, expr=expr)
+            return
+        cond = "attribute_exists(pk)" + (f" AND ({condition})" if condition else "")
+        self.table.transact([delete_op(keys.project_pk(project_id), self.prefix + item_id, condition=cond, expr=expr),
+                             *self._counts(project_id, item.get("subAccountId"), -1)])
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
         pk, index = list_source(project_id)
-        items, has_more = page(self.table.query(pk, index=index, prefix=self.prefix), limit, offset)
-        return [strip_keys(i) for i in items], self.table.count(pk, index=index, prefix=self.prefix), has_more
+        counter = counters.scope_counter(project_id, self.counted) if self.counted else None
+        spec = ListSpec.of(self.counted or self.kind, Source(pk, index, self.prefix), counter)
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [strip_keys(i) for i in items], total, has_more

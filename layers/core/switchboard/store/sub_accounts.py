@@ -13,9 +13,9 @@ from botocore.exceptions import ClientError
 from switchboard.clock import Clock, iso, utcnow
 from switchboard.errors import Conflict, NotFound
 from switchboard.ids import new_id
-from switchboard.store import keys
-from switchboard.store.dynamo import Expr, Table, is_conditional_failure, strip_keys
-from switchboard.store.pages import page
+from switchboard.store import counters, keys
+from switchboard.store.dynamo import Expr, Table, delete_op, is_conditional_failure, put_op, strip_keys
+from switchboard.store.listing import Lister, ListSpec, Source
 
 PREFIX = "SUBACCOUNT#"
 INTERNAL = ("activeNumbers",)
@@ -38,8 +38,12 @@ class SubAccountRepo:
         now = iso(self.clock())
         sub = {"id": new_id("sub"), "name": name, "status": "active", "projectId": str(project_id),
                "createdAt": now, "updatedAt": now}
-        self.table.put({"pk": keys.project_pk(project_id), "sk": keys.sub_account_sk(sub["id"]),
-                        "kind": "subaccount", "activeNumbers": 0, **sub}, condition="attribute_not_exists(pk)")
+        item = {"pk": keys.project_pk(project_id), "sk": keys.sub_account_sk(sub["id"]), "kind": "subaccount",
+                "activeNumbers": 0, **sub}
+        at = counters.epoch_ms(self.clock())
+        self.table.transact([put_op(item, new=True),
+                             counters.create_op(keys.scope_owner(project_id, sub["id"]), {}, at),
+                             counters.change_op(keys.scope_owner(project_id), {"subAccounts": 1}, at)])
         return sub
 
     def find(self, project_id: str, sub_account_id: str) -> dict[str, Any] | None:
@@ -56,9 +60,11 @@ class SubAccountRepo:
         return int((self.find(project_id, sub_account_id) or {}).get("activeNumbers", 0))
 
     def list(self, project_id: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, bool]:
-        pk = keys.project_pk(project_id)
-        items, has_more = page(self.table.query(pk, prefix=PREFIX), limit, offset)
-        return [view(i) for i in items], self.table.count(pk, prefix=PREFIX), has_more
+        owner = keys.scope_owner(project_id)
+        spec = ListSpec.of("subAccounts", Source(keys.project_pk(project_id), None, PREFIX),
+                        counters.Counter(owner, ("subAccounts",), "subAccounts"))
+        items, total, has_more = Lister(self.table, self.clock).page(spec, limit, offset)
+        return [view(i) for i in items], total, has_more
 
     def rename(self, project_id: str, sub_account_id: str, name: str) -> dict[str, Any]:
         try:
@@ -76,10 +82,12 @@ class SubAccountRepo:
         self.get(project_id, sub_account_id)
         expr = Expr()
         held = expr.name("activeNumbers")
+        gone = delete_op(keys.project_pk(project_id), keys.sub_account_sk(sub_account_id), expr=expr,
+                         condition=f"attribute_exists(pk) AND (attribute_not_exists({held}) OR "
+                                   f"{held} <= {expr.value(0)})")
+        counted = counters.change_op(keys.scope_owner(project_id), {"subAccounts": -1}, counters.epoch_ms(self.clock()))
         try:
-            self.table.delete(keys.project_pk(project_id), keys.sub_account_sk(sub_account_id), expr=expr,
-                              condition=f"attribute_exists(pk) AND (attribute_not_exists({held}) OR "
-                                        f"{held} <= {expr.value(0)})")
+            self.table.transact([gone, counted])
         except ClientError as exc:
             if is_conditional_failure(exc):
                 raise Conflict(f"Sub-account '{sub_account_id}' still holds phone numbers; release them "

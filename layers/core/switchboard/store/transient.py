@@ -14,8 +14,11 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+# TransactionConflictException: a plain write to an item a transaction holds (a call's turn while its status
+# and counters move together); it wrote nothing and passes as soon as the transaction ends.
 THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-             "InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
+             "InternalServerError", "ServiceUnavailable", "TransactionInProgressException",
+             "TransactionConflictException"}
 UNAVAILABLE = "The database is unavailable or throttling requests; retry shortly."
 RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)  # about 11 s in all, beyond botocore's own retries
 

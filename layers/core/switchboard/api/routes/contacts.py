@@ -18,6 +18,9 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 @router.get("", response_model=ContactList)
 def list_contacts(ctx: CtxDep, limit: Limit = 50, offset: Offset = 0, search: str | None = None) -> dict[str, Any]:
+    if not (search or "").strip():  # a page of the address book; a search reads it all (names ignore case)
+        items, total, has_more = ctx.c.contacts.list(ctx.project_id, limit, offset)
+        return {"data": items, "total": total, "hasMore": has_more}
     found = ctx.c.contacts.search(ctx.project_id, search)
     return {"data": found[offset:offset + limit], "total": len(found), "hasMore": offset + limit < len(found)}
 
