@@ -53,7 +53,9 @@ async def test_a_phone_calls_recording_has_both_sides_and_the_calls_length(
     recording = AgentPhone(api_key=project.api_key, base_url=api_url).calls.get_recording(call["id"])
     assert recording.content_type == "audio/wav"
     caller, agent, seconds = channels(recording.content)
-    assert abs(seconds - call["durationSeconds"]) <= 1.0, (seconds, call["durationSeconds"])
+    # durationSeconds is whole seconds, as the carrier reports it (cut, not rounded): within a
+    # second of the true length, so up to a second and a rounding step from the recording's.
+    assert -0.5 <= seconds - call["durationSeconds"] <= 1.5, (seconds, call["durationSeconds"])
     assert loud_seconds(agent) >= 2.0  # the greeting and the answer, on the agent's channel
     assert loud_seconds(caller) >= 0.8  # the caller's line, on theirs
     # The agent speaks first: its channel is loud before the caller's is.
