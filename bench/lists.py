@@ -27,6 +27,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.support (the bench reuses the test harness helpers)
+from tests.support.dynamo_reads import items_read  # noqa: E402
 
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
                    "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
@@ -57,12 +58,7 @@ class Reads:
     def hook(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         self.waited_s += time.perf_counter() - self.started
         self.requests += 1
-        if "ScannedCount" in parsed:
-            self.items += int(parsed["ScannedCount"])
-        elif "Item" in parsed:
-            self.items += 1
-        elif "Responses" in parsed:
-            self.items += sum(len(v) for v in parsed["Responses"].values())
+        self.items += items_read(parsed)
 
 
 @dataclass

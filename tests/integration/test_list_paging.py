@@ -13,6 +13,7 @@ from switchboard.ids import new_id
 from switchboard.scope import Scope
 from switchboard.settings import Settings
 from switchboard.store.projects import NewProject
+from tests.support.dynamo_reads import items_read
 
 
 class SteppingClock:
@@ -35,12 +36,7 @@ class ReadCounter:
         self.items = 0
 
     def __call__(self, parsed: dict[str, Any], **_: Any) -> None:
-        if "ScannedCount" in parsed:
-            self.items += int(parsed["ScannedCount"])
-        elif "Item" in parsed:
-            self.items += 1
-        elif "Responses" in parsed:
-            self.items += sum(len(v) for v in parsed["Responses"].values())
+        self.items += items_read(parsed)
 
 
 @pytest.fixture
