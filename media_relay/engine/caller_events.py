@@ -61,7 +61,7 @@ class CallerEvents:
         self._activity()
         await self._quiet_cue()
         if self.phase is CallPhase.TALKING:
-            self._apply(await self.floor.onset(self.turn))
+            self._apply(await self.floor.onset(self.turn, resumed=resumed))
 
     async def _on_speech_quiet(self, event: ev.SpeechPaused | ev.SpeechEnded) -> None:
         voiced = self.floor.voiced_ms

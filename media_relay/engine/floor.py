@@ -19,14 +19,16 @@ class Floor:
         self.plan, self.playout, self.policy = plan, playout, policy
         self.overlap: Overlap | None = None
         self.absorbing: ActiveTurn | None = None  # its caller utterance was a backchannel over this turn
-        self._absorbed = Overlap()  # the evidence it was judged on
+        self._absorbed = Overlap()  # the evidence it was judged on (the longest of its backchannels)
+        self._resumed_at_ms = 0  # the utterance's voiced time when the agent last played on
         self.voiced_ms = 0  # of the caller's current utterance
 
     def audible(self, turn: ActiveTurn | None) -> bool:
         return turn is not None and turn.state is TurnState.SPEAKING and self.playout.pending(turn.id)
 
-    async def onset(self, turn: ActiveTurn | None) -> Verdict | None:
-        """The caller's voice began (or came back after a gap). None: nothing to decide."""
+    async def onset(self, turn: ActiveTurn | None, *, resumed: bool = False) -> Verdict | None:
+        """The caller's voice began (`resumed`: came back after a pause in the same utterance).
+        None: nothing to decide."""
         if self.overlap is not None and turn is not None and turn.state is TurnState.PAUSED:
             return self._judge()
         if not self.audible(turn) or not self.policy.pauses(self.plan):
@@ -34,20 +36,23 @@ class Floor:
         assert turn is not None
         await self.playout.pause()  # first: the caller must stop hearing the agent now
         turn.state = TurnState.PAUSED
-        self.overlap = Overlap(greeting=turn.kind is TurnKind.GREETING, voiced_ms=self.voiced_ms)
-        self.absorbing = None
+        # A sound after a resumed backchannel in the same utterance ("sure ... got it") is judged on
+        # its own voicing; one already under way when the agent started counts all of it.
+        since = self.voiced_ms if resumed else 0
+        self.overlap = Overlap(greeting=turn.kind is TurnKind.GREETING, voiced_ms=self.voiced_ms - since,
+                               since_ms=since)
         return self._judge()
 
     async def overlapping_start(self, turn: ActiveTurn) -> Verdict | None:
         """The agent's reply became audible while the caller was already talking: it yields at once,
         and plays on only if what the caller says turns out to be a backchannel."""
-        return await self.onset(turn)
+        return await self.onset(turn, resumed=False)
 
     def progress(self, voiced_ms: int) -> Verdict | None:
         self.voiced_ms = voiced_ms
         if self.overlap is None:
             return None
-        self.overlap.voiced_ms = voiced_ms
+        self.overlap.voiced_ms = voiced_ms - self.overlap.since_ms
         return self._judge()
 
     def words(self, text: str) -> Verdict | None:
@@ -68,8 +73,14 @@ class Floor:
 
     def settled(self, turn: ActiveTurn, verdict: Verdict) -> None:
         """The verdict is in: a resumed turn remembers to absorb the utterance's final transcript."""
-        if verdict is Verdict.RESUME and self.overlap is not None:
-            self.absorbing, self._absorbed = turn, self.overlap
+        if verdict is Verdict.CONFIRM:
+            self.absorbing = None  # the caller has the floor: the utterance's words make a turn
+        elif self.overlap is not None:
+            if self.absorbing is not turn:
+                self._absorbed = Overlap(self.overlap.greeting)
+            self.absorbing = turn  # every backchannel of the utterance so far was over this turn
+            self._absorbed.voiced_ms = max(self._absorbed.voiced_ms, self.overlap.voiced_ms)
+            self._resumed_at_ms = self.voiced_ms
         self.overlap = None
 
     def absorbs(self, text: str) -> ActiveTurn | None:
@@ -81,15 +92,18 @@ class Floor:
         turn, self.absorbing = self.absorbing, None
         if turn is None:
             return None
-        final = Overlap(self._absorbed.greeting, max(self._absorbed.voiced_ms, self.voiced_ms), words_of(text))
+        # Judged on the longest backchannel, or on what the caller said after the last one if longer.
+        after = max(0, self.voiced_ms - self._resumed_at_ms)
+        final = Overlap(self._absorbed.greeting, max(self._absorbed.voiced_ms, after), words_of(text))
         if is_backchannel(text, greeting=final.greeting) or \
                 self.policy.judge(self.plan, final, ended=True) is not Verdict.CONFIRM:
             return turn
         return None
 
     def caller_started(self) -> None:
-        self.voiced_ms = 0
+        self.voiced_ms = self._resumed_at_ms = 0
 
     def caller_stopped(self) -> None:
-        self._absorbed.voiced_ms = max(self._absorbed.voiced_ms, self.voiced_ms) if self.absorbing else 0
-        self.voiced_ms = 0
+        after = self.voiced_ms - self._resumed_at_ms  # what the caller said after the agent last played on
+        self._absorbed.voiced_ms = max(self._absorbed.voiced_ms, after) if self.absorbing else 0
+        self.voiced_ms = self._resumed_at_ms = 0

@@ -68,8 +68,9 @@ class Overlap:
     """One sound over the agent, from its onset to the verdict."""
 
     greeting: bool = False  # over the agent's greeting: "hello?" is an acknowledgement
-    voiced_ms: int = 0
+    voiced_ms: int = 0  # since its onset
     words: list[str] = field(default_factory=list)
+    since_ms: int = 0  # the utterance's voiced time at its onset
 
 
 class InterruptionPolicy:

@@ -318,6 +318,36 @@ async def test_a_backchannel_pauses_the_agent_which_resumes_its_sentence_and_mak
         assert turn["backchannels"] == ["uh huh"]
 
 
+async def test_two_backchannels_in_one_utterance_are_each_judged_alone_and_make_no_turn() -> None:
+    # "Sure." ... "Got it.": 0.7 s each, 0.6 s apart (inside the end-of-turn window, so one utterance).
+    # Together they are longer than any backchannel; each alone is not, and neither has a content word.
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS + " " + OPEN_HOURS)]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(0.6)
+        voiced = 0
+        for text in ("and", "and h and m"):
+            await call.post(ev.SpeechStarted(call.clock.now()) if not voiced else ev.SpeechResumed(call.clock.now()))
+            for _ in range(7):
+                await call.advance(0.1)
+                voiced += 100
+                await call.post(ev.SpeechProgress(voiced))
+            await call.post(ev.TranscriptPartial(Transcript(text, False)))
+            paused_at = call.clock.now()
+            await call.advance(0.3)
+            await call.post(ev.SpeechPaused(paused_at))
+            assert call.engine.turn is not None and call.engine.turn.state.value == "speaking"  # played on
+            await call.advance(0.3)
+        await call.advance(1.2)
+        await call.post(ev.SpeechEnded(paused_at, call.clock.now()))
+        await call.advance(0.05)
+        await call.post(ev.TranscriptFinal(Transcript("and and h and m", True, 0.4), call.clock.now()))
+        await call.play_all()
+        assert call.engine.barge_ins == 0 and len(responder.requests) == 1
+        [turn] = call.records.turns
+        assert turn["interrupted"] is False and turn["backchannels"] == ["and and h and m"]
+
+
 async def test_the_agent_resumes_a_quarter_second_after_a_cough() -> None:
     responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS)]])
     async with Harness(plan_for(), responder) as call:
