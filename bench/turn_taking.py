@@ -83,6 +83,8 @@ class Tally:
     resume_ms: list[float] = field(default_factory=list)
     first_audio_ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    recovery: list[tuple[int, int]] = field(default_factory=list)
+    said: int = 0
 
 
 @dataclass
@@ -209,19 +211,21 @@ async def interruptions(stack: LocalStack) -> Tally:
         got = await call(stack, lines, long_answer)
         client = got.result.client
         assert client is not None
+        missed = 0
         for index in cuts:
             tally.events += 1
             _, started, _ = got.result.line_times[index]
             onset = started + onset_s(lines[index].mulaw)
             clear = next((t for t in client.clear_times if t >= started), None)
             if clear is None or clear - onset > 2.0:
-                tally.missed += 1
+                missed += 1
             else:
                 tally.clear_ms.append((clear - onset) * 1000)
+        # A `clear` the agent then took back (it resumed) is not an interruption: count the cut turns too.
         cut_turns = sum(1 for t in got.turns if t["interrupted"])
-        tally.missed += max(0, len(cuts) - cut_turns - tally.missed)
+        tally.missed += max(missed, len(cuts) - cut_turns)
 
-    await gathered([one(i, v) for i, v in enumerate(VOICES[:4])])
+    await gathered([one(i, v) for i, v in enumerate(VOICES)])
     return tally
 
 
@@ -257,14 +261,21 @@ async def plain(stack: LocalStack) -> Tally:
     return tally
 
 
-async def two_agents(stack: LocalStack) -> Tally:
+A_LINES = ["I would like to book a table for two people tonight.", "Seven o'clock, please.",
+           "Thank you very much, goodbye."]
+B_LINES = ["Certainly, for what time?", "Done, we will see you at seven.", "Goodbye."]
+# Agent A's greeting and voice, agent B's voice: one call each.
+CALLS = [("Hi, this is Sam calling about a reservation.", "rms", "kal16"),
+         ("Hello, I am calling to book a table for this evening.", "slt", "awb"),
+         ("Good afternoon, this is Anna from the travel office.", "awb", "rms"),
+         ("Hi there, I would like to ask about a dinner reservation.", "kal16", "slt"),
+         ("Hello, this is the dental office calling about your appointment.", "rms", "slt"),
+         ("Good morning, I am calling about the table I booked last week.", "slt", "rms")]
+
+
+async def one_agent_call(stack: LocalStack, tally: Tally, greeting: str, a_voice: str, b_voice: str) -> None:
     """Agent A calls agent B's number through EventBridge; both answer from scripts."""
-    tally = Tally("agent-to-agent call")
-    a_lines = ["I would like to book a table for two people tonight.", "Seven o'clock, please.",
-               "Thank you very much, goodbye."]
-    b_lines = ["Certainly, for what time?", "Done, we will see you at seven.", "Goodbye."]
-    a_said, b_said = list(a_lines), list(b_lines)
-    greeting = "Hi, this is Sam calling about a reservation."
+    a_said, b_said = list(A_LINES), list(B_LINES)
 
     def a_reply(_: dict[str, Any]) -> list[dict[str, Any]]:
         text = a_said.pop(0) if a_said else "Goodbye."
@@ -274,8 +285,8 @@ async def two_agents(stack: LocalStack) -> Tally:
         return [{"text": b_said.pop(0) if b_said else "Goodbye."}]
 
     with Webhook(a_reply) as hook_a, Webhook(b_reply) as hook_b:
-        a, _ = stack.agent_with_number(name="Caller", beginMessage=greeting, voice="rms")
-        b, b_number = stack.agent_with_number(name="Restaurant", voice="kal16",
+        a, _ = stack.agent_with_number(name="Caller", beginMessage=greeting, voice=a_voice)
+        b, b_number = stack.agent_with_number(name="Restaurant", voice=b_voice,
                                               beginMessage="Good evening, Luigi's restaurant. How can I help you?")
         with stack.api() as api:
             api.post(f"/v1/agents/{a['id']}/webhook", json={"url": hook_a.url})
@@ -288,31 +299,57 @@ async def two_agents(stack: LocalStack) -> Tally:
                                         "projectId": c["projectId"], "agentId": a["id"],
                                         "toNumber": b_number["phoneNumber"]})}])
         deadline = time.monotonic() + 120
+        a_calls: list[dict[str, Any]] = []
+        b_calls: list[dict[str, Any]] = []
         async with httpx.AsyncClient(base_url=c["apiUrl"], headers={"Authorization": f"Bearer {c['apiKey']}"}) as h:
             while time.monotonic() < deadline:
-                calls = (await h.get("/v1/calls", params={"limit": 2})).json()["data"]
-                if len(calls) == 2 and all(x["status"] == "completed" for x in calls):
+                a_calls = (await h.get(f"/v1/agents/{a['id']}/calls")).json()["data"]
+                b_calls = (await h.get(f"/v1/agents/{b['id']}/calls")).json()["data"]
+                if a_calls and b_calls and all(x["status"] == "completed" for x in a_calls + b_calls):
                     break
                 await asyncio.sleep(1)
             await asyncio.sleep(2)
-            by_direction = {x["direction"]: x for x in calls}
-            b_turns = (await h.get(f"/v1/calls/{by_direction['inbound']['id']}/transcript")).json()["data"]
+            b_turns = (await h.get(f"/v1/calls/{b_calls[0]['id']}/transcript")).json()["data"] if b_calls else []
+            a_turns = (await h.get(f"/v1/calls/{a_calls[0]['id']}/transcript")).json()["data"] if a_calls else []
     heard_by_b = [r["data"]["transcript"] for r in hook_b.requests if r.get("event") == "agent.message"]
-    tally.events = len(heard_by_b) + sum(1 for r in hook_a.requests if r.get("event") == "agent.message")
-    # Whole sentences: each of A's lines reaches B as one turn (not "and", "and", ...).
-    tally.premature = max(0, len(heard_by_b) - (1 + len(a_lines) - 1))
-    tally.false = sum(1 for t in b_turns if t["interrupted"])
-    alone = await decoded_alone(greeting, "rms")
-    callee_heard = b_turns[1]["transcript"] if len(b_turns) > 1 else ""
-    tally.notes.append(f"B heard A's greeting as {callee_heard!r}; alone it decodes as {alone!r}: "
-                       f"{recovered(callee_heard, greeting):.0%} vs {recovered(alone, greeting):.0%} of its words")
-    tally.notes.append(f"B's turns: {heard_by_b}")
+    heard_by_a = [r["data"]["transcript"] for r in hook_a.requests if r.get("event") == "agent.message"]
+    # Each side's lines reach the other as whole turns: B hears A's greeting and A's lines (the last
+    # ends the call), A hears B's greeting and B's lines. More turns than that = a sentence cut in pieces.
+    expected_b, expected_a = len(A_LINES), len(B_LINES)
+    tally.events += expected_a + expected_b
+    tally.premature += max(0, len(heard_by_b) - expected_b) + max(0, len(heard_by_a) - expected_a)
+    tally.missed += max(0, expected_b - len(heard_by_b)) + max(0, expected_a - len(heard_by_a))
+    tally.false += sum(1 for t in a_turns + b_turns if t["interrupted"])
+    alone = await decoded_alone(greeting, a_voice)
+    callee_heard = heard_by_b[0] if heard_by_b else ""
+    tally.recovery.append((recovered(callee_heard, greeting), recovered(alone, greeting)))
+    tally.said += len(said_words(greeting))
+    tally.notes.append(f"{a_voice}->{b_voice}: B heard {heard_by_b}; A heard {heard_by_a}; "
+                       f"the greeting alone decodes as {alone!r}")
+
+
+async def two_agents(stack: LocalStack) -> Tally:
+    """Six agent-to-agent calls, two voices each; every line either side says is an event."""
+    tally = Tally("agent-to-agent calls")
+    for greeting, a_voice, b_voice in CALLS:
+        try:
+            await one_agent_call(stack, tally, greeting, a_voice, b_voice)
+        except Exception as error:  # one failed call is reported, not fatal
+            FAILED_CALLS.append(f"agent-to-agent {a_voice}->{b_voice}: {type(error).__name__}: {error}")
+    if tally.recovery:
+        heard, alone = sum(r for r, _ in tally.recovery), sum(a for _, a in tally.recovery)
+        tally.notes.append(f"greeting words recovered by the callee: {heard} of {tally.said}; decoded alone: "
+                           f"{alone} ({heard / max(1, alone):.0%} of alone)")
     return tally
 
 
-def recovered(heard: str, said: str) -> float:
-    words = {w.strip(",.?!").lower() for w in said.split()}
-    return len(words & {w.lower() for w in heard.split()}) / len(words)
+def recovered(heard: str, said: str) -> int:
+    """How many of the words said (each counted once) the transcript has."""
+    return len(said_words(said) & {w.lower() for w in heard.split()})
+
+
+def said_words(text: str) -> set[str]:
+    return {w.strip(",.?!").lower() for w in text.split()}
 
 
 async def decoded_alone(text: str, voice: str) -> str:
