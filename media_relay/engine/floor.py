@@ -58,7 +58,7 @@ class Floor:
     def words(self, text: str) -> Verdict | None:
         if self.overlap is None:
             return None
-        self.overlap.words = words_of(text)
+        self.overlap.hear(words_of(text))
         return self._judge()
 
     def quiet(self) -> Verdict | None:
@@ -95,8 +95,7 @@ class Floor:
         # Judged on the longest backchannel, or on what the caller said after the last one if longer.
         after = max(0, self.voiced_ms - self._resumed_at_ms)
         final = Overlap(self._absorbed.greeting, max(self._absorbed.voiced_ms, after), words_of(text))
-        if is_backchannel(text, greeting=final.greeting) or \
-                self.policy.judge(self.plan, final, ended=True) is not Verdict.CONFIRM:
+        if is_backchannel(text, greeting=final.greeting) or not self.policy.takes_back(self.plan, final):
             return turn
         return None
 

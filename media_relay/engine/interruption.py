@@ -7,13 +7,17 @@ Evidence is words (STT partials and finals) and voiced time. With `interruptionS
 - s = 1: the first sound interrupts;
 - otherwise an interruption is confirmed by
   - a word that asks for the floor ("wait", "stop", "sorry", ...) once `min_ms(s)` is voiced, or
-    a content word (not a backchannel, not "and", "the", "I'm", ...) once `word_ms(s)` is voiced, or
+    a content word (not a backchannel, not "and", "the", "I'm", ...) once `word_ms(s)` is voiced
+    and the recogniser has kept a content word for `STABLE_MS` more of it, or
   - speech longer than any backchannel: `long_ms(s)` of voicing.
 
 At the default 0.8: pause after 160 ms, confirm on a floor word from 250 ms, on a content word from
-500 ms, on length at 1,200 ms. A sound that ends (or pauses) before any of that - "uh-huh", a long
-"mm-hmm", a cough, a door - lets the agent resume the sentence it was saying; its words never
-become a turn. Content words matter because a recogniser hears a hum as "I'm a" or "but oh".
+500 ms (held 200 ms), on length at 1,200 ms. A sound that ends (or pauses) before any of that -
+"uh-huh", a long "mm-hmm", a cough, a door - lets the agent resume the sentence it was saying; its
+words never become a turn. Content words matter because a recogniser hears a hum as "I'm a" or
+"but oh"; they must hold because its last guess at a sound that is ending is often a stray word
+(a "mm-hmm" heard as "and and eight" in its final 100 ms). The final transcript of a sound the
+agent played on through takes the floor back only with a floor word, two content words, or length.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ FUNCTION_WORDS = frozenset({
 # During the greeting a caller's "hello?" or "yes?" only acknowledges it.
 GREETING_ACKS = frozenset({"hello", "hi", "hey", "yes", "yeah", "speaking"})
 _WORD = re.compile(r"[a-z'-]+")
+STABLE_MS = 200  # voiced time a content word must survive in the partials before it counts
 
 
 class Verdict(Enum):
@@ -71,6 +76,13 @@ class Overlap:
     voiced_ms: int = 0  # since its onset
     words: list[str] = field(default_factory=list)
     since_ms: int = 0  # the utterance's voiced time at its onset
+    content_at_ms: int = 0  # its voiced time when the words last gained a content word
+
+    def hear(self, words: list[str]) -> None:
+        """New partial words: a content word that was not there before starts its hold anew."""
+        if content_words(words, greeting=self.greeting) - content_words(self.words, greeting=self.greeting):
+            self.content_at_ms = self.voiced_ms
+        self.words = words
 
 
 class InterruptionPolicy:
@@ -84,15 +96,33 @@ class InterruptionPolicy:
         if s >= 1.0:
             return Verdict.CONFIRM
         voiced, words = overlap.voiced_ms, overlap.words
-        allowed = BACKCHANNEL_WORDS | GREETING_ACKS if overlap.greeting else BACKCHANNEL_WORDS
         floor_words = FLOOR_WORDS - GREETING_ACKS if overlap.greeting else FLOOR_WORDS
         if voiced >= min_ms(s) and any(w in floor_words for w in words):
             return Verdict.CONFIRM
-        if voiced >= word_ms(s) and any(w not in allowed and w not in FUNCTION_WORDS for w in words):
+        if content_words(words, greeting=overlap.greeting) and voiced >= word_ms(s) and \
+                voiced - overlap.content_at_ms >= STABLE_MS:
             return Verdict.CONFIRM
         if voiced >= long_ms(s):
             return Verdict.CONFIRM
         return Verdict.RESUME if ended else Verdict.WAIT
+
+
+    def takes_back(self, plan: CallPlan, final: Overlap) -> bool:
+        """The final transcript of a sound the agent played on through: is it more than that after all?
+        It has no partials left to hold, so one stray content word is not enough."""
+        s = min(1.0, plan.interruption_sensitivity)
+        if s >= 1.0:
+            return True
+        several = len(content_words(final.words, greeting=final.greeting)) >= 2
+        held_from = final.voiced_ms - STABLE_MS if several else final.voiced_ms
+        return self.judge(plan, Overlap(final.greeting, final.voiced_ms, final.words, content_at_ms=held_from),
+                          ended=True) is Verdict.CONFIRM
+
+
+def content_words(words: list[str], *, greeting: bool = False) -> set[str]:
+    """Words that carry a request of their own: not backchannels, not function words."""
+    allowed = BACKCHANNEL_WORDS | GREETING_ACKS if greeting else BACKCHANNEL_WORDS
+    return {w for w in words if w not in allowed and w not in FUNCTION_WORDS}
 
 
 def min_ms(s: float) -> int:

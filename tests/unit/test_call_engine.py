@@ -376,8 +376,33 @@ async def test_words_that_ask_for_the_floor_confirm_at_once_and_long_speech_conf
         await call.post(ev.SpeechEnded(call.clock.now(), call.clock.now()))
         await call.post(ev.TranscriptFinal(Transcript("stop", True), call.clock.now()))
         await call.advance(0.4)
-        await call.say("mmm", speech_s=1.0, words=False)  # nothing recognised, but a second of speech
+        await call.say("mmm", speech_s=1.2, words=False)  # nothing recognised, but 1.2 s of speech
         assert call.engine.barge_ins == 2
+
+
+async def test_a_content_word_counts_once_it_holds_and_a_stray_one_in_a_final_does_not() -> None:
+    # "Mm-hmm" over the agent: the recogniser's last partial before it ends is "and and eight".
+    responder = ScriptedResponder([[ReplyChunk(text=OPEN_HOURS + " " + OPEN_HOURS)], [ReplyChunk(text="Sunday?")]])
+    async with Harness(plan_for(), responder) as call:
+        await call.say("When are you open?")
+        await call.advance(0.5)
+        await call.post(ev.SpeechStarted(call.clock.now()))
+        for voiced in range(100, 700, 100):
+            await call.advance(0.1)
+            await call.post(ev.SpeechProgress(voiced))
+        await call.post(ev.TranscriptPartial(Transcript("and and eight", False)))
+        assert call.engine.barge_ins == 0  # "eight" has not held yet
+        paused_at = call.clock.now()
+        await call.advance(0.25)
+        await call.post(ev.SpeechPaused(paused_at))
+        await call.advance(1.25)
+        await call.post(ev.SpeechEnded(paused_at, call.clock.now()))
+        await call.post(ev.TranscriptFinal(Transcript("and and eight", True, 0.3), call.clock.now()))
+        assert call.engine.barge_ins == 0 and len(responder.requests) == 1  # absorbed: one stray word
+        await call.advance(0.5)
+        # A short utterance whose final holds two content words takes the floor back.
+        await call.say("uh", speech_s=0.6, final="uh sunday hours")
+        assert call.engine.barge_ins == 1 and responder.requests[-1].transcript.text == "uh sunday hours"
 
 
 async def test_hello_over_the_greeting_acknowledges_it_and_the_greeting_goes_on() -> None:
@@ -418,6 +443,8 @@ async def test_when_both_start_at_once_the_agent_yields() -> None:
         await call.advance(0.5)
         await call.post(ev.SpeechProgress(500))
         await call.post(ev.TranscriptPartial(Transcript("and also on sunday", False)))
+        await call.advance(0.2)
+        await call.post(ev.SpeechProgress(700))  # "sunday" held for 200 ms of speech
         assert call.engine.barge_ins == 1  # the agent let them finish
 
 

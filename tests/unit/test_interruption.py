@@ -20,9 +20,16 @@ def test_at_the_default_a_word_asking_for_the_floor_confirms_from_250_ms() -> No
     assert judge("sorry can you", 300) is Verdict.CONFIRM
 
 
-def test_content_words_confirm_from_500_ms_and_function_words_never_do() -> None:
+def test_content_words_confirm_from_500_ms_once_held_200_ms_and_function_words_never_do() -> None:
     assert judge("sunday", 400) is Verdict.WAIT
-    assert judge("sunday", 500) is Verdict.CONFIRM
+    assert judge("sunday", 500) is Verdict.CONFIRM  # heard from the start
+    plan, overlap = plan_for({}), Overlap(voiced_ms=600)
+    overlap.hear(["and", "and", "eight"])  # a new content word at 600 ms...
+    assert POLICY.judge(plan, overlap) is Verdict.WAIT
+    overlap.voiced_ms = 800  # ...holds to 800 ms
+    assert POLICY.judge(plan, overlap) is Verdict.CONFIRM
+    overlap.hear(["and", "and", "eighty"])  # the recogniser changed its mind: the hold starts again
+    assert POLICY.judge(plan, overlap) is Verdict.WAIT
     assert judge("i'm i'm a", 900) is Verdict.WAIT  # a long hum, as a recogniser hears it
     assert judge("but oh", 400, ended=True) is Verdict.RESUME  # "uh-huh", as a recogniser hears it
 
@@ -48,3 +55,11 @@ def test_hello_over_the_greeting_is_an_acknowledgement() -> None:
     assert judge("hello", 400, ended=True) is Verdict.CONFIRM  # over an answer it asks for the floor
     assert is_backchannel("hello", greeting=True) and not is_backchannel("hello")
     assert is_backchannel("uh huh yeah") and not is_backchannel("yeah yeah right okay")
+
+
+def test_a_final_transcript_takes_the_floor_back_only_with_more_than_one_stray_word() -> None:
+    plan = plan_for({})
+    assert not POLICY.takes_back(plan, Overlap(voiced_ms=600, words=["and", "and", "eight"]))
+    assert POLICY.takes_back(plan, Overlap(voiced_ms=600, words=["sunday", "hours"]))
+    assert POLICY.takes_back(plan, Overlap(voiced_ms=300, words=["okay", "wait"]))  # a floor word
+    assert POLICY.takes_back(plan, Overlap(voiced_ms=1200, words=[]))  # length
