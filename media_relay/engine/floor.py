@@ -55,10 +55,10 @@ class Floor:
         self.overlap.voiced_ms = voiced_ms - self.overlap.since_ms
         return self._judge()
 
-    def words(self, text: str) -> Verdict | None:
+    def words(self, text: str, audio_ms: int | None = None) -> Verdict | None:
         if self.overlap is None:
             return None
-        self.overlap.hear(words_of(text))
+        self.overlap.hear(words_of(text), audio_ms)
         return self._judge()
 
     def quiet(self) -> Verdict | None:

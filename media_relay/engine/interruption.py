@@ -8,7 +8,7 @@ Evidence is words (STT partials and finals) and voiced time. With `interruptionS
 - otherwise an interruption is confirmed by
   - a word that asks for the floor ("wait", "stop", "sorry", ...) once `min_ms(s)` is voiced, or
     a content word (not a backchannel, not "and", "the", "I'm", ...) once `word_ms(s)` is voiced
-    and the recogniser has kept a content word for `STABLE_MS` more of it, or
+    and the recogniser has kept a content word over `STABLE_MS` more of its audio, or
   - speech longer than any backchannel: `long_ms(s)` of voicing.
 
 At the default 0.8: pause after 160 ms, confirm on a floor word from 250 ms, on a content word from
@@ -77,12 +77,24 @@ class Overlap:
     words: list[str] = field(default_factory=list)
     since_ms: int = 0  # the utterance's voiced time at its onset
     content_at_ms: int = 0  # its voiced time when the words last gained a content word
+    # The same moment, and the latest partial's, in the recogniser's audio (ms into the stream): a
+    # recogniser running behind keeps a stray word for a while of voiced time, not of its own audio.
+    content_audio_ms: int | None = None
+    heard_audio_ms: int | None = None
 
-    def hear(self, words: list[str]) -> None:
-        """New partial words: a content word that was not there before starts its hold anew."""
+    def hear(self, words: list[str], audio_ms: int | None = None) -> None:
+        """New partial words (recognised up to `audio_ms`, when the recogniser says): a content word
+        that was not there before starts its hold anew."""
         if content_words(words, greeting=self.greeting) - content_words(self.words, greeting=self.greeting):
-            self.content_at_ms = self.voiced_ms
-        self.words = words
+            self.content_at_ms, self.content_audio_ms = self.voiced_ms, audio_ms
+        self.words, self.heard_audio_ms = words, audio_ms
+
+    def content_held_ms(self) -> int:
+        """For how long the current content words have held: in the recogniser's audio when it gives
+        times, else in voiced time."""
+        if self.content_audio_ms is not None and self.heard_audio_ms is not None:
+            return self.heard_audio_ms - self.content_audio_ms
+        return self.voiced_ms - self.content_at_ms
 
 
 class InterruptionPolicy:
@@ -100,7 +112,7 @@ class InterruptionPolicy:
         if voiced >= min_ms(s) and any(w in floor_words for w in words):
             return Verdict.CONFIRM
         if content_words(words, greeting=overlap.greeting) and voiced >= word_ms(s) and \
-                voiced - overlap.content_at_ms >= STABLE_MS:
+                overlap.content_held_ms() >= STABLE_MS:
             return Verdict.CONFIRM
         if voiced >= long_ms(s):
             return Verdict.CONFIRM

@@ -101,7 +101,8 @@ class CallEngine(CallerEvents):
             case ev.TranscriptFinal():
                 await self._on_transcript(event)
             case ev.TranscriptPartial():
-                self._apply(self.floor.words(event.transcript.text))  # a turn starts on a final transcript
+                # Partials are evidence about a sound over the agent; a turn starts on a final transcript.
+                self._apply(self.floor.words(event.transcript.text, event.transcript.end_ms))
             case ev.DigitPressed():
                 self._on_digit(event)
             case ev.MarkPlayed():

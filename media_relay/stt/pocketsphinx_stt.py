@@ -94,7 +94,6 @@ class PocketsphinxStream:
         self.in_utterance = False
         self.samples = 0
         self.utterance_start_ms = 0
-        self.partial = ""
         self.queue: asyncio.Queue[Transcript | None] = asyncio.Queue()
 
     async def _run(self, op: str, *args: Any) -> Any:
@@ -111,8 +110,9 @@ class PocketsphinxStream:
             async with self.lock:
                 partial = await self._run("stt_process", chunk)
                 self.in_utterance = True
-            if partial and partial != self.partial:  # words so far: evidence for turn-taking
-                self.partial = partial
+            # Words so far, evidence for turn-taking, after every chunk (an unchanged one says the
+            # recogniser has kept its words over more audio).
+            if partial:
                 await self.queue.put(Transcript(partial, False, None, self.utterance_start_ms,
                                                 self.samples * 1000 // SAMPLE_RATE))
 
@@ -122,7 +122,6 @@ class PocketsphinxStream:
         async with self.lock:
             text, confidence = await self._run("stt_finish", tail)
             self.in_utterance = False
-        self.partial = ""
         end_ms = self.samples * 1000 // SAMPLE_RATE
         await self.queue.put(Transcript(text, True, confidence, self.utterance_start_ms, end_ms))
 

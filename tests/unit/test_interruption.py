@@ -63,3 +63,13 @@ def test_a_final_transcript_takes_the_floor_back_only_with_more_than_one_stray_w
     assert POLICY.takes_back(plan, Overlap(voiced_ms=600, words=["sunday", "hours"]))
     assert POLICY.takes_back(plan, Overlap(voiced_ms=300, words=["okay", "wait"]))  # a floor word
     assert POLICY.takes_back(plan, Overlap(voiced_ms=1200, words=[]))  # length
+
+
+def test_a_content_word_holds_over_the_recognisers_audio_when_it_gives_times() -> None:
+    # A recogniser running behind: voiced time moves on while its last partial still says "eight".
+    plan, overlap = plan_for({}), Overlap(voiced_ms=600)
+    overlap.hear(["and", "and", "eight"], audio_ms=11_040)
+    overlap.voiced_ms = 900
+    assert POLICY.judge(plan, overlap) is Verdict.WAIT  # it has not heard any more audio yet
+    overlap.hear(["and", "and", "eight"], audio_ms=11_240)  # kept over 200 ms more of its audio
+    assert POLICY.judge(plan, overlap) is Verdict.CONFIRM
