@@ -32,16 +32,14 @@ class Every(Loop):
 
 
 def background_tasks(c: Container) -> list[Stoppable]:
-    """The delivery poller (SQS → the deliveries Lambda handler), the number-expiry sweep, and what
-    invokes the outbound handler: the bus rule's queue poller and the schedule timer."""
-    from switchboard.services.numbers import release_expired
+    """The delivery poller (SQS → the deliveries Lambda handler), functions/reconcile's triggers (its
+    schedule also releases expired numbers), and what invokes the outbound handler: the bus rule's
+    queue poller and the schedule timer."""
     from switchboard_local.pollers import DeliveryPoller
 
     poller = DeliveryPoller.from_container(c)
     poller.start()
-    sweep = Every(60, lambda: release_expired(c), "number-expiry")
-    sweep.start()
-    return [poller, sweep, *reconcile_tasks(c), *outbound_tasks(c)]
+    return [poller, *reconcile_tasks(c), *outbound_tasks(c)]
 
 
 def reconcile_tasks(c: Container, sweep_seconds: float = 60) -> list[Stoppable]:

@@ -1,7 +1,8 @@
 """Lambda: calls whose final status callback was lost, finished from the carrier's record.
 
 Two triggers: the reconcile queue (the relay asks for a check when a call's stream ends; SQS with a
-delay) and a schedule (every 5 minutes: the sweep of calls stuck in a live state).
+delay) and a schedule (every 5 minutes: the sweep of calls stuck in a live state, and the release of
+numbers whose `expiresAt` has passed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from switchboard import tracing
 from switchboard.container import get_container
+from switchboard.services.numbers import release_expired
 from switchboard.services.reconcile import handle_check, sweep
 
 logger = Logger(service="switchboard-reconcile")
@@ -38,6 +40,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     report = sweep(get_container())
+    released, unreleased = release_expired(get_container())
     metrics.add_metric(name="SweepEnded", unit=MetricUnit.Count, value=len(report.ended))
-    logger.info("sweep", extra={"checked": report.checked, "ended": report.ended, "errors": report.errors})
-    return {"checked": report.checked, "ended": report.ended, "errors": report.errors}
+    metrics.add_metric(name="NumbersExpired", unit=MetricUnit.Count, value=len(released))
+    outcome = {"checked": report.checked, "ended": report.ended, "errors": report.errors,
+               "numbersReleased": released, "numbersNotReleased": unreleased}
+    logger.info("sweep", extra=outcome)
+    return outcome

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -184,3 +185,18 @@ def test_the_sample_events_drive_the_handler(container: Container, project: Any,
     queued = load_event("reconcile-sqs.json")
     queued["Records"][0]["body"] = _json.dumps({"projectId": project.project_id, "callId": "call_gone"})
     assert module.handler(queued, FakeContext()) == {"batchItemFailures": []}
+
+
+def test_the_sweep_releases_numbers_whose_expiry_has_passed(api: httpx.Client, settings: Settings,
+                                                            container: Container, monkeypatch: Any) -> None:
+    lapsing = api.post("/v1/numbers", json={"areaCode": "415", "expiresAt": "2099-01-01T00:00:00Z"}).json()
+    kept = api.post("/v1/numbers", json={"areaCode": "415", "expiresAt": "2101-01-01T00:00:00Z"}).json()
+    forever = api.post("/v1/numbers", json={"areaCode": "415"}).json()
+    later = Container(settings, clock=lambda: datetime(2100, 1, 1, tzinfo=UTC))  # the schedule runs in 2100
+    module = load_function("reconcile")
+    monkeypatch.setattr(module, "get_container", lambda: later)
+    report = module.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, _Context())
+    assert report["numbersReleased"] == [lapsing["id"]] and report["numbersNotReleased"] == []
+    assert api.get(f"/v1/numbers/{lapsing['id']}").json()["status"] == "released"
+    assert [api.get(f"/v1/numbers/{n['id']}").json()["status"] for n in (kept, forever)] == ["active", "active"]
+    assert module.handler({"detail-type": "Scheduled Event"}, _Context())["numbersReleased"] == []  # once

@@ -114,13 +114,19 @@ def release(c: Container, project_id: str, number_id: str) -> dict[str, Any]:
     return {"success": True, "id": number_id, "phoneNumber": number["phoneNumber"], "status": "released"}
 
 
-def release_expired(c: Container) -> list[str]:
-    """Release every number whose `expiresAt` has passed (run on a schedule)."""
-    released = []
+def release_expired(c: Container) -> tuple[list[str], list[str]]:
+    """Release every number whose `expiresAt` has passed (run on a schedule). Returns the ids released
+    and those that failed (the carrier refused or was away: the next run tries them again)."""
+    released, failed = [], []
     for project_id, number_id in c.numbers.expired(iso(c.clock())):
-        release(c, project_id, number_id)
-        released.append(number_id)
-    return released
+        try:
+            release(c, project_id, number_id)
+        except Exception:
+            logger.exception("an expired number could not be released", extra={"numberId": number_id})
+            failed.append(number_id)
+        else:
+            released.append(number_id)
+    return released, failed
 
 
 def available(c: Container, country: str, area_code: str | None, limit: int) -> dict[str, Any]:

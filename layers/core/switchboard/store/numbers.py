@@ -198,7 +198,8 @@ class NumberRepo:
 
     def expired(self, now: str) -> list[tuple[str, str]]:
         """(projectId, numberId) of active numbers whose expiresAt has passed."""
-        items = self.table.query(EXPIRY_INDEX_PK, index="gsi2", between=("", f"{now}#~"), newest_first=False)
+        # From "0": DynamoDB refuses an empty string as a key value, and every ISO time starts with a digit.
+        items = self.table.query(EXPIRY_INDEX_PK, index="gsi2", between=("0", f"{now}#~"), newest_first=False)
         return [(i["pk"].split("#", 1)[1], i["id"]) for i in items]
 
 
