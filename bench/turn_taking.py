@@ -379,6 +379,8 @@ def report(tallies: list[Tally]) -> None:
             print(f"  {t.name}: {note}")
         if t.first_audio_ms:
             print("  " + summary(f"{t.name}: first audio", list(t.first_audio_ms)))
+        if t.resume_ms:
+            print("  " + summary(f"{t.name}: played on after the sound ended", list(t.resume_ms)))
 
 
 CLASSES = ("backchannels", "noises", "tv", "echo", "interruptions", "pauses", "plain", "two-agents")
