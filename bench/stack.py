@@ -100,8 +100,8 @@ class LocalStack:
 
     def agent_with_number(self, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         with self.api() as api:
-            agent = api.post("/v1/agents", json={"name": "Bench agent", **fields}).json()
-            number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).json()
+            agent = api.post("/v1/agents", json={"name": "Bench agent", **fields}).raise_for_status().json()
+            number = api.post("/v1/numbers", json={"areaCode": "415", "agentId": agent["id"]}).raise_for_status().json()
         return agent, number
 
     async def dial(self, number: str, script: CallerScript) -> CallResult:

@@ -108,7 +108,7 @@ async def call(stack: LocalStack, lines: list[Line], reply: Any, room: Room | No
     with Webhook(reply) as hook:
         agent_item, number = stack.agent_with_number(**agent)
         with stack.api() as api:
-            api.post(f"/v1/agents/{agent_item['id']}/webhook", json={"url": hook.url})
+            api.post(f"/v1/agents/{agent_item['id']}/webhook", json={"url": hook.url}).raise_for_status()
         script = CallerScript(lines=lines, greeting_timeout_s=1.0, room=room or Room())
         result = await stack.dial(number["phoneNumber"], script)
         await asyncio.sleep(1.5)  # the relay writes the last turn after the stream ends
@@ -289,8 +289,8 @@ async def one_agent_call(stack: LocalStack, tally: Tally, greeting: str, a_voice
         b, b_number = stack.agent_with_number(name="Restaurant", voice=b_voice,
                                               beginMessage="Good evening, Luigi's restaurant. How can I help you?")
         with stack.api() as api:
-            api.post(f"/v1/agents/{a['id']}/webhook", json={"url": hook_a.url})
-            api.post(f"/v1/agents/{b['id']}/webhook", json={"url": hook_b.url})
+            api.post(f"/v1/agents/{a['id']}/webhook", json={"url": hook_a.url}).raise_for_status()
+            api.post(f"/v1/agents/{b['id']}/webhook", json={"url": hook_b.url}).raise_for_status()
         c = stack.config
         events = boto3.client("events", endpoint_url=c["awsEndpointUrl"], region_name=c["awsRegion"],
                               aws_access_key_id="local", aws_secret_access_key="local")
