@@ -89,6 +89,16 @@ def child_env(endpoint: str) -> dict[str, str]:
             "POWERTOOLS_METRICS_NAMESPACE": "Bench", "POWERTOOLS_TRACE_DISABLED": "true"}
 
 
+def function_environment(tree: Path, function: str = "ApiFunction") -> dict[str, str]:
+    """The variables `tree`'s template.yaml gives the function as plain strings (Globals, then its own)."""
+    from switchboard.store.schema import load_template
+
+    template = load_template(tree / "template.yaml")
+    scopes = (template.get("Globals", {}).get("Function", {}), template["Resources"][function]["Properties"])
+    return {name: value for scope in scopes
+            for name, value in scope.get("Environment", {}).get("Variables", {}).items() if isinstance(value, str)}
+
+
 def read_event(key: str) -> str:
     from tests.support.lambdas import load_event
 
@@ -113,7 +123,8 @@ def cold(tree: Path, env: dict[str, str], n: int, label: str, layer: Path | None
 
 
 def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) -> None:
-    env = {**os.environ, **child_env(endpoint), "BENCH_EVENT": read_event(key), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **function_environment(tree), **child_env(endpoint), "BENCH_EVENT": read_event(key),
+           "POWERTOOLS_LOG_LEVEL": "WARNING"}
     with tempfile.TemporaryDirectory() as artifacts:
         layer = build_layer(tree, Path(artifacts))
         compiled, modules = compiled_share(layer)
