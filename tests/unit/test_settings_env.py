@@ -61,3 +61,6 @@ def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert Settings(table_name="given").table_name == "given"
     assert outcome(Settings, table_name="given") == outcome(as_base_settings(Settings), table_name="given")
     assert PlanLimits(numbers=2).numbers == 2 and PlanLimits().numbers == 9
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # an aliased field, passed by its name or its alias
+    for given in ({"aws_region": "x"}, {"AWS_REGION": "y"}, {}):
+        assert outcome(Settings, **given) == outcome(as_base_settings(Settings), **given)

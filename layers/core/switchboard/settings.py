@@ -24,14 +24,18 @@ class EnvSettings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
         env = {name.lower(): value for name, value in os.environ.items()}
-        found = {}
+        given, found = dict(data), {}
         for name, field in cls.model_fields.items():
             alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+            if alias and name in given and alias not in given:  # passed by its name, as BaseSettings allows
+                given[alias] = given.pop(name)
             variable = (alias or cls.env_prefix + name).lower()
             if variable in env:
                 found[alias or name] = env[variable]
-        return {**found, **data} if isinstance(data, dict) else data
+        return {**found, **given}
 
 
 class PlanLimits(EnvSettings):
