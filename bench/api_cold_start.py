@@ -2,12 +2,16 @@
 
 Cold: N fresh interpreters each run bench/cold_probe.py: import functions/api/app.py and build the
 handler (what Lambda's init phase does), then serve a first `GET /v1/agents` in the same process, so
-work deferred from init to the first request is counted. Restore (an approximation of SnapStart): one
-interpreter initializes (and runs any before-snapshot hooks), then forked copies of it each serve a
-first request; a real restore also loads the snapshot's memory, which this does not count. Warm: one
-handler serves reads and writes. DynamoDB is moto's server on loopback throughout. Our modules are
-compiled from source in every process (PYTHONDONTWRITEBYTECODE=1), as in Lambda, whose /opt is
-read-only and whose layer SAM builds without .pyc for our code.
+work deferred from init to the first request is counted. The headline runs on the layer as the checkout's
+template.yaml has SAM build it (bench/layer_build.py, with this machine's wheels), alone on the path (`python
+-S`: no virtualenv), so what Lambda would load is what is measured: its packages, compiled or not as the
+build ships them (/opt is read-only: what is not compiled is compiled at every cold start). The second
+figure runs on this virtualenv, as measured before: its packages are compiled, our modules are not
+(PYTHONDONTWRITEBYTECODE=1), and it has packages the layer does not (awscrt, which botocore imports when
+installed). Restore (an approximation of SnapStart): one interpreter initializes (and runs any
+before-snapshot hooks), then forked copies of it each serve a first request; a real restore also loads the
+snapshot's memory, which this does not count. Warm: one handler serves reads and writes. DynamoDB is
+moto's server on loopback throughout.
 Run: .venv/bin/python bench/api_cold_start.py [--cold N] [--forks F] [--requests M] [--tree CHECKOUT]
 """
 
@@ -21,12 +25,15 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.support (the bench reuses the test harness helpers)
+
+from bench.layer_build import build_layer, build_method, compiled_share  # noqa: E402
 
 INIT_AIM_MS, FIRST_AIM_MS = 500, 700
 PROBE = REPO / "bench" / "cold_probe.py"
@@ -42,11 +49,12 @@ def summary(values: list[float]) -> str:
             f"min {min(values):.0f} ms")
 
 
-def probe(tree: Path, env: dict[str, str], forks: int = 0) -> list[dict[str, float]]:
-    """Run the probe in a fresh interpreter on `tree`'s code; its BENCH lines, parsed."""
+def probe(tree: Path, env: dict[str, str], forks: int = 0, layer: Path | None = None) -> list[dict[str, float]]:
+    """Run the probe in a fresh interpreter on `tree`'s code (or its built `layer` alone); its BENCH lines."""
     env = {**env, "BENCH_FORKS": str(forks), "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONPATH": str(tree / "layers" / "core")}  # ahead of the editable install: `tree`'s switchboard
-    out = subprocess.run([sys.executable, str(PROBE)], cwd=tree, env=env, capture_output=True, text=True)
+           "PYTHONPATH": str(layer or tree / "layers" / "core")}  # ahead of the editable install: `tree`'s
+    args = [sys.executable, "-S", str(PROBE)] if layer else [sys.executable, str(PROBE)]
+    out = subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"the probe failed:\n{out.stderr[-3000:]}")
     return [json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("BENCH ")]
@@ -81,6 +89,16 @@ def child_env(endpoint: str) -> dict[str, str]:
             "POWERTOOLS_METRICS_NAMESPACE": "Bench", "POWERTOOLS_TRACE_DISABLED": "true"}
 
 
+def function_environment(tree: Path, function: str = "ApiFunction") -> dict[str, str]:
+    """The variables `tree`'s template.yaml gives the function as plain strings (Globals, then its own)."""
+    from switchboard.store.schema import load_template
+
+    template = load_template(tree / "template.yaml")
+    scopes = (template.get("Globals", {}).get("Function", {}), template["Resources"][function]["Properties"])
+    return {name: value for scope in scopes
+            for name, value in scope.get("Environment", {}).get("Variables", {}).items() if isinstance(value, str)}
+
+
 def read_event(key: str) -> str:
     from tests.support.lambdas import load_event
 
@@ -89,8 +107,8 @@ def read_event(key: str) -> str:
     return json.dumps(event)
 
 
-def cold(tree: Path, env: dict[str, str], n: int, label: str) -> None:
-    runs = [probe(tree, env)[0] for _ in range(n)]
+def cold(tree: Path, env: dict[str, str], n: int, label: str, layer: Path | None = None) -> None:
+    runs = [probe(tree, env, layer=layer)[0] for _ in range(n)]
     init, first = [r["init"] for r in runs], [r["first"] for r in runs]
     both = [r["init"] + r["first"] for r in runs]
     print(f"{label}, {n} fresh processes:")
@@ -105,10 +123,14 @@ def cold(tree: Path, env: dict[str, str], n: int, label: str) -> None:
 
 
 def cold_and_restore(tree: Path, endpoint: str, key: str, n: int, forks: int) -> None:
-    env = {**os.environ, **child_env(endpoint), "BENCH_EVENT": read_event(key), "POWERTOOLS_LOG_LEVEL": "WARNING"}
-    cold(tree, env, n, "this virtualenv (as measured before)")
-    cold(tree, {**env, "BENCH_HIDE": "awscrt"}, n,
-         "the layer's packages only (awscrt, which botocore imports when installed, hidden: the layer has none)")
+    env = {**os.environ, **function_environment(tree), **child_env(endpoint), "BENCH_EVENT": read_event(key),
+           "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    with tempfile.TemporaryDirectory() as artifacts:
+        layer = build_layer(tree, Path(artifacts))
+        compiled, modules = compiled_share(layer)
+        cold(tree, env, n, f"the layer as template.yaml builds it ({build_method(tree)}: {compiled} of {modules} "
+                           "modules compiled), alone on the path: what Lambda loads", layer)
+    cold(tree, env, n, "this virtualenv (as measured before: packages compiled, our modules not, awscrt installed)")
     if forks:
         runs = probe(tree, env, forks)
         print(f"restored snapshot, APPROXIMATION (first request in {forks} forks of one process initialized for "

@@ -1,9 +1,9 @@
 """One API Lambda cold start in this fresh process: init, then the first request; prints one JSON line.
 
-Run by bench/api_cold_start.py (cwd: the repository). Only the standard library is imported before the
-clock starts, as in the old one-line snippet. Init is what Lambda's init phase does: import
-functions/api/app.py, which builds the handler. The request is the event in BENCH_EVENT (JSON); BENCH_HIDE
-lists packages to make unimportable, to see the layer's package set rather than the dev venv's.
+Run by bench/api_cold_start.py (cwd: the repository), on a virtualenv or with `python -S` on a built layer
+alone. Only the standard library is imported before the clock starts, as in the old one-line snippet. Init
+is what Lambda's init phase does: import functions/api/app.py, which builds the handler. The request is the
+event in BENCH_EVENT (JSON).
 
 With BENCH_FORKS=N the process instead approximates SnapStart: it initializes as Lambda does for a
 snapshot (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start), runs the before-snapshot hooks registered with
@@ -104,9 +104,5 @@ if __name__ == "__main__":
     if "BENCH_EVENT" not in os.environ:  # `make bench` runs every bench/*.py: this one is a helper
         print("bench/cold_probe.py is run by bench/api_cold_start.py, which gives it the request to serve")
         sys.exit(0)
-    # Packages installed here but not in the Lambda layer, made unimportable (awscrt: botocore imports it
-    # when present; the relay's extra installs it, the layer does not have it).
-    for name in filter(None, os.environ.get("BENCH_HIDE", "").split(",")):
-        sys.modules[name] = None  # type: ignore[assignment]
     forks = int(os.environ.get("BENCH_FORKS", "0"))
     restored(forks) if forks else cold()

@@ -3,7 +3,9 @@
 DynamoDB applies a `TransactWriteItems` (conditions and writes) atomically, and the plan's limits
 rely on that (two concurrent purchases of the last allowed number: one wins). moto's threaded
 server checks and writes without a lock, so concurrent transactions could both pass. Here each
-DynamoDB request runs alone; the other services keep moto's threads.
+DynamoDB request runs alone; the other services keep moto's threads. And a transaction is rolled
+back from copies of the items it names rather than of whole tables (transactions.py), so writes do
+not slow down as the table grows.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ def start_emulator(host: str, port: int) -> Any:
     """moto's server on `host:port` (a daemon thread); `.stop()` ends it."""
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, ThreadedMotoServer, create_backend_app
     from werkzeug.serving import make_server
+
+    from switchboard_local import transactions
+
+    transactions.install()
 
     class Server(ThreadedMotoServer):  # moto is pinned: its server entry is overridden to wrap the app
         def _server_entry(self) -> None:

@@ -47,7 +47,7 @@ def test_queue_visibility_covers_six_function_timeouts_and_redrives() -> None:
 
 def test_layer_is_built_for_the_functions_runtime() -> None:
     layer = RESOURCES["CoreLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/core"
     assert GLOBALS["Layers"] == [{"Ref": "CoreLayer"}]
 

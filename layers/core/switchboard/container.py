@@ -8,6 +8,12 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
+# Every API request reads the table: botocore's session and client code load with the container (in a
+# function's init, and so in a SnapStart snapshot), not in the first request. The client itself is built on
+# first use, with the environment's credentials.
+import botocore.session
+from botocore.config import Config
+
 from switchboard.clock import Clock, utcnow
 from switchboard.settings import Settings, get_settings
 
@@ -37,13 +43,14 @@ class Container:
 
     @cached_property
     def dynamodb(self) -> Any:
-        """Short timeouts: an unreachable table must fail (503, or a retry) in seconds, not botocore's 60 s."""
-        import boto3
-        from botocore.config import Config
+        """Short timeouts: an unreachable table must fail (503, or a retry) in seconds, not botocore's 60 s.
 
+        A botocore client, as boto3.client would build it, without importing boto3 (and s3transfer with it)
+        on every request's path; from `aws_session()`, which SnapStart's hook warms.
+        """
         config = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
-        return boto3.client("dynamodb", region_name=self.settings.aws_region,
-                            endpoint_url=self.settings.aws_endpoint_url, config=config)
+        return aws_session().create_client("dynamodb", region_name=self.settings.aws_region,
+                                           endpoint_url=self.settings.aws_endpoint_url, config=config)
 
     @cached_property
     def table(self) -> Table:
@@ -203,6 +210,12 @@ class Container:
         from switchboard.services.idempotency import Idempotency
 
         return Idempotency(self.dynamodb, self.settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def aws_session() -> Any:
+    """The process's botocore session: it caches the service models and endpoint data its clients load."""
+    return botocore.session.get_session()
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from switchboard.api import errors, openapi, routes
+from switchboard.api import errors, openapi, pydantic_v1, routes
 from switchboard.api.body_guard import BodyGuard
 from switchboard.api.route_groups import BuildRoutes, LazyRoutes
 from switchboard.container import Container, get_container
@@ -23,6 +23,7 @@ strings at most 10,000 characters unless a field says otherwise; `metadata`, `va
 
 def create_app(container: Container | None = None, *, public: bool = True, telephony: bool = True) -> FastAPI:
     """The API app; Lambda builds one per function with only its own routes (`public`, `telephony`)."""
+    pydantic_v1.install()
     app = FastAPI(
         title="Switchboard API",
         version="0.1.0",

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from boto3.dynamodb.types import DYNAMODB_CONTEXT
+from switchboard.store.attribute_values import DYNAMODB_CONTEXT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

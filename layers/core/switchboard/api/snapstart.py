@@ -43,11 +43,11 @@ class _PrimeContext:
 
 
 def warm_aws_sdk(region: str, endpoint_url: str | None) -> None:
-    """Load botocore's DynamoDB model and endpoint data into boto3's default session (cached there)."""
-    import boto3
+    """Load botocore's DynamoDB model and endpoint data into the session the container's client comes from."""
+    from switchboard.container import aws_session
 
-    boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url,
-                 aws_access_key_id="snapshot", aws_secret_access_key="snapshot")
+    aws_session().create_client("dynamodb", region_name=region, endpoint_url=endpoint_url,
+                                aws_access_key_id="snapshot", aws_secret_access_key="snapshot")
 
 
 def import_store() -> None:

@@ -10,12 +10,11 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from switchboard.store import attribute_values
 from switchboard.store.write_guard import CONFLICT_RETRIES, conflicted, writing
 
-_ser = TypeSerializer()
 # DynamoDB's key limits (UTF-8 bytes): an item whose key would be longer cannot exist.
 MAX_PK_BYTES, MAX_SK_BYTES = 2048, 1024
 
@@ -25,8 +24,6 @@ def key_fits(pk: str, sk: str | None = None) -> bool:
     return len(pk.encode("utf-8", "surrogatepass")) <= MAX_PK_BYTES and (
         sk is None or len(sk.encode("utf-8", "surrogatepass")) <= MAX_SK_BYTES)
 
-
-_deser = TypeDeserializer()
 
 KEY_ATTRS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk",
              "gsi5sk", "gsi6pk", "gsi6sk", "ttl", "kind")
@@ -53,11 +50,11 @@ def _from_dynamo(value: Any) -> Any:
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(_to_dynamo(v)) for k, v in item.items()}
+    return {k: attribute_values.serialize(_to_dynamo(v)) for k, v in item.items()}
 
 
 def deserialize(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _from_dynamo(_deser.deserialize(v)) for k, v in raw.items()}
+    return {k: _from_dynamo(attribute_values.deserialize(v)) for k, v in raw.items()}
 
 
 def strip_keys(item: Mapping[str, Any]) -> dict[str, Any]:
