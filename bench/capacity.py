@@ -169,6 +169,9 @@ def report(r: dict[str, Any], workers: int) -> bool:
     if r["per_turn"] is not None:
         print(f"      {r['turns']} turns: {r['per_turn']:.0f} ms of relay CPU per turn beyond the idle cost",
               flush=True)
+    else:  # the talking figure would be callers' speech alone, with no reply, TTS or playout
+        print("      NO TURN reached the webhook: the talking figure measures no turns (see --relay-log)", flush=True)
+        ok = False
     if r["model_decisions"]:
         print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms of CPU each",
               flush=True)

@@ -87,10 +87,12 @@ class Relay:
                   "SWITCHBOARD_RELAY_TRANSCRIBE_CA_FILE": fakes["ca"],
                   "SWITCHBOARD_RELAY_POLLY_ENDPOINT": fakes["polly"]} if fakes else {
                   "SWITCHBOARD_RELAY_STT_PROVIDER": "pocketsphinx", "SWITCHBOARD_RELAY_TTS_PROVIDER": "flite"}
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_RELAY")}
-        self.env = {**env, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_RELAY")}
+        self.env = {**inherited, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                     "AWS_REGION": c["awsRegion"], "SWITCHBOARD_AWS_ENDPOINT_URL": c["awsEndpointUrl"],
                     "SWITCHBOARD_TABLE_NAME": "switchboard", "SWITCHBOARD_CARRIER": "local",
+                    # as make dev's relay: the bench's webhook is on loopback, which only local mode may reach
+                    "SWITCHBOARD_LOCAL_MODE": "true",
                     "SWITCHBOARD_TWILIO_API_BASE": c["twilioApiBase"],
                     "SWITCHBOARD_TWILIO_ACCOUNT_SID": c["twilioAccountSid"],
                     "SWITCHBOARD_TWILIO_AUTH_TOKEN": c["twilioAuthToken"],

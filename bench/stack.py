@@ -82,7 +82,11 @@ class LocalStack:
     def __exit__(self, *_: object) -> None:
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=20)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # after 100 calls it may still be storing their ends: the figures are in
+                self.proc.kill()
+                self.proc.wait(timeout=10)
         self.log.close()
         self.state.cleanup()
 

@@ -32,9 +32,8 @@ from smithy_aws_core.identity.chain import IdentityChain
 from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPClientConfig
 
 from media_relay.ports import SAMPLE_RATE
+from media_relay.stt.transcribe_events import RETRYABLE, messages, segments_of
 from media_relay.stt.transcribe_stream import Segment, ServiceFault, TranscribeOptions, TranscribeStream
-
-RETRYABLE = frozenset({"LimitExceededException", "ServiceUnavailableException", "InternalFailureException"})
 
 
 def as_fault(exc: BaseException) -> ServiceFault:
@@ -141,6 +140,19 @@ class SdkConnection:
         await self.stream.input_stream.close()
 
     async def segments(self) -> AsyncIterator[Segment]:
+        source = getattr(self.output, "_source", None)  # the receiver's byte stream (smithy_aws_event_stream 0.3)
+        if source is None:  # another SDK version: its own (slower) models
+            async for segment in self._modelled_segments():
+                yield segment
+            return
+        try:
+            async for message in messages(source, self.output.close):
+                for segment in segments_of(message):
+                    yield segment
+        except Exception as exc:
+            raise as_fault(exc) from exc
+
+    async def _modelled_segments(self) -> AsyncIterator[Segment]:
         try:
             async for event in self.output:
                 if isinstance(event, TranscriptResultStreamTranscriptEvent):
