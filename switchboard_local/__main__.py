@@ -8,8 +8,14 @@ outbound function's invokers (the bus rule's queue poller and a timer for schedu
 
 from __future__ import annotations
 
-import asyncio
 import os
+
+# One BLAS thread, before numpy loads OpenBLAS (as `python -m media_relay` does): its idle worker
+# threads busy-wait after each end-of-turn decision's matrix product, ~125 ms of a core each time,
+# on the two cores the whole local platform shares. An operator's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import asyncio  # after the BLAS setting
 import signal
 import sys
 from typing import Any
