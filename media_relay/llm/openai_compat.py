@@ -34,6 +34,7 @@ from media_relay.llm.port import (
     ToolCallEvent,
     ToolResult,
 )
+from switchboard.net.client import aclose_shielded
 
 FINISH_REASONS = {"stop": "end_turn", "tool_calls": "tool_use", "function_call": "tool_use", "length": "max_tokens"}
 
@@ -165,20 +166,25 @@ class OpenAICompatModel:
             await self.http.aclose()
 
     async def stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        response: httpx.Response | None = None
         try:
-            async with self.http.stream("POST", self.url, json=request_body(request), headers=self.headers,
-                                        timeout=self.timeout) as response:
-                if response.status_code != 200:
-                    body = (await response.aread())[:1024].decode(errors="replace")
-                    raise status_error(response.status_code, body, self.url)
-                async for event in self._events(response):
-                    yield event
+            response = await self.http.send(self.http.build_request(
+                "POST", self.url, json=request_body(request), headers=self.headers, timeout=self.timeout),
+                stream=True)
+            if response.status_code != 200:
+                body = (await response.aread())[:1024].decode(errors="replace")
+                raise status_error(response.status_code, body, self.url)
+            async for event in self._events(response):
+                yield event
         except httpx.TimeoutException as exc:
             raise ModelTimeout(f"The model server at {self.url} sent nothing for "
                                f"{self.timeout.read:g} s ({type(exc).__name__}).") from exc
         except httpx.HTTPError as exc:
             raise ModelUnavailable(f"Could not reach the model server at {self.url}: "
                                    f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        finally:
+            if response is not None:  # an interrupted turn cancels the stream as it closes
+                await aclose_shielded(response)
 
     async def _events(self, response: httpx.Response) -> AsyncGenerator[StreamEvent, None]:
         decoder, tools = SseDecoder(), ToolCallAssembler()

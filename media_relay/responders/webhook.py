@@ -24,7 +24,7 @@ from media_relay.reply import ReplyChunk, parse_chunk
 from media_relay.responders.port import TurnRequest
 from switchboard.clock import iso, utcnow
 from switchboard.logging import logger
-from switchboard.net.client import Refused, aread_capped
+from switchboard.net.client import Refused, aclose_shielded, aread_capped
 from switchboard.webhooks import signing
 
 
@@ -60,29 +60,31 @@ async def respond(http: httpx.AsyncClient, url: str, secret: str, timeout: float
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
     exchange.started = time.monotonic()
     parser = NdjsonParser()
+    resp: httpx.Response | None = None
     try:
-        async with http.stream("POST", url, content=body, headers=headers, timeout=limits) as resp:
-            exchange.status = resp.status_code
-            if not 200 <= resp.status_code < 300:
-                exchange.body_head = (await aread_capped(resp, 1024)).decode(errors="replace")
-                exchange.error = f"Webhook answered HTTP {resp.status_code}."
+        resp = await http.send(http.build_request("POST", url, content=body, headers=headers, timeout=limits),
+                               stream=True)
+        exchange.status = resp.status_code
+        if not 200 <= resp.status_code < 300:
+            exchange.body_head = (await aread_capped(resp, 1024)).decode(errors="replace")
+            exchange.error = f"Webhook answered HTTP {resp.status_code}."
+            return
+        received = 0
+        async for data in resp.aiter_bytes():
+            if exchange.first_byte is None:
+                exchange.first_byte = time.monotonic()
+            received += len(data)
+            if received > MAX_REPLY_BYTES:
+                exchange.error = f"Webhook reply passed {MAX_REPLY_BYTES} bytes; the rest was not read."
                 return
-            received = 0
-            async for data in resp.aiter_bytes():
-                if exchange.first_byte is None:
-                    exchange.first_byte = time.monotonic()
-                received += len(data)
-                if received > MAX_REPLY_BYTES:
-                    exchange.error = f"Webhook reply passed {MAX_REPLY_BYTES} bytes; the rest was not read."
-                    return
-                if len(exchange.body_head) < 1024:
-                    exchange.body_head += data[:1024].decode(errors="replace")
-                for obj in parser.feed(data):
-                    yield obj
-                    if not obj.get("interim"):
-                        return
-            for obj in parser.close():
+            if len(exchange.body_head) < 1024:
+                exchange.body_head += data[:1024].decode(errors="replace")
+            for obj in parser.feed(data):
                 yield obj
+                if not obj.get("interim"):
+                    return
+        for obj in parser.close():
+            yield obj
     except Refused as exc:  # the guard refused the address: nothing was sent
         exchange.error = f"Webhook refused: {exc}"
     except httpx.TimeoutException:
@@ -91,6 +93,8 @@ async def respond(http: httpx.AsyncClient, url: str, secret: str, timeout: float
         exchange.error = f"Webhook request failed: {type(exc).__name__}."
     finally:
         exchange.skipped = parser.skipped
+        if resp is not None:  # the reply is abandoned by cancellation as often as it ends
+            await aclose_shielded(resp)
 
 
 class WebhookResponder:

@@ -109,6 +109,22 @@ def read_capped(response: httpx.Response, cap: int) -> bytes:
     return b"".join(_take(response.iter_bytes(), cap))
 
 
+_closing: set[asyncio.Task[None]] = set()  # closes still running after their caller was cancelled
+
+
+async def aclose_shielded(response: httpx.Response) -> None:
+    """Close a streamed response even when the task closing it is being cancelled.
+
+    A reply stream is often abandoned by cancellation (the caller interrupted, the turn ended) just
+    as it closes; a close cut short leaves its connection checked out of the pool for good, and
+    after the pool's 100 connections every request to that host waits for one that never comes.
+    """
+    task = asyncio.ensure_future(response.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+    await asyncio.shield(task)
+
+
 async def aread_capped(response: httpx.Response, cap: int) -> bytes:
     out = bytearray()
     async for chunk in response.aiter_bytes():
