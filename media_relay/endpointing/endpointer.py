@@ -5,7 +5,8 @@ At each pause (`speech_paused`, 250 ms of quiet) it asks, in order: do the words
 a sentence cannot (`rules.unfinished`)? Then wait. Otherwise the turn model scores the utterance's
 audio, and a score of at least its `threshold` ends the turn now. `sttMode: accurate` waits 200 ms
 longer at every pause before deciding, which gives the recogniser time for names and numbers.
-A caller who speaks again meanwhile makes any pending decision void.
+A caller who speaks again meanwhile makes any pending decision void, and so do words that arrive
+during the decision and show the utterance unfinished.
 """
 
 from __future__ import annotations
@@ -62,4 +63,7 @@ class Endpointer:
         finally:
             self.deciding = False
         logger.debug("end-of-turn score", extra={"words": self.partial, "score": score})
-        return score is not None and score >= self.model.threshold and generation == self.generation
+        # The recogniser's words lag the audio: ones that arrived during the decision ("...number is
+        # four one five") may show the turn unfinished after all.
+        return (score is not None and score >= self.model.threshold and generation == self.generation
+                and not unfinished(self.partial, self.plan.language))

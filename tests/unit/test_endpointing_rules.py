@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from media_relay.endpointing.endpointer import Endpointer
 from media_relay.endpointing.rules import unfinished
+from tests.support.engine_harness import plan_for
 
 
 @pytest.mark.parametrize("partial", [
@@ -35,3 +37,30 @@ def test_a_plain_question_is_left_to_the_turn_model(partial: str) -> None:
 
 def test_other_languages_are_left_to_the_turn_model() -> None:
     assert not unfinished("mi número es cuatro y", "es-ES")
+
+
+class _Model:
+    """A turn model that is sure the turn is over, while the recogniser's words move on meanwhile."""
+
+    threshold = 0.8
+
+    def __init__(self, endpointer: Endpointer | None = None, words_meanwhile: str | None = None) -> None:
+        self.endpointer, self.words_meanwhile = endpointer, words_meanwhile
+
+    async def decide(self, audio: bytes) -> float:
+        if self.endpointer is not None and self.words_meanwhile is not None:
+            self.endpointer.partial = self.words_meanwhile
+        return 0.97
+
+
+async def test_words_that_arrive_during_the_decision_can_still_keep_the_turn_open() -> None:
+    plan = plan_for({})
+    endpointer = Endpointer(plan, None)
+    endpointer.model = _Model(endpointer, "my phone number is four one five")  # type: ignore[assignment]
+    endpointer.start(b"")
+    endpointer.partial = "my phone"
+    assert await endpointer.finished_at_pause() is False
+    endpointer.model = _Model()  # type: ignore[assignment]
+    endpointer.start(b"")
+    endpointer.partial = "when are you open"
+    assert await endpointer.finished_at_pause() is True
