@@ -180,8 +180,8 @@ def test_the_sample_events_drive_the_handler(container: Container, project: Any,
 
     module = load_handler("reconcile")
     monkeypatch.setattr(module, "get_container", lambda: container)
-    assert module.handler(load_event("reconcile-sweep.json"), FakeContext()) == {"checked": 0, "ended": [],
-                                                                                 "errors": 0}
+    assert module.handler(load_event("reconcile-sweep.json"), FakeContext()) == {
+        "checked": 0, "ended": [], "errors": 0, "numbersReleased": [], "numbersNotReleased": []}
     queued = load_event("reconcile-sqs.json")
     queued["Records"][0]["body"] = _json.dumps({"projectId": project.project_id, "callId": "call_gone"})
     assert module.handler(queued, FakeContext()) == {"batchItemFailures": []}
