@@ -1,7 +1,8 @@
 """What the words so far say about whether the caller has finished (English; other languages: nothing).
 
 A turn that stops on "and", "the", "to" or while reading a number out (its last words digits, or
-what a recogniser makes of them: "too", "won") is not over, whatever the voice does. Nor is one
+what a recogniser makes of them: "too", "won") or on a contracted auxiliary ("I've", "they're":
+English never strands one at the end of a clause) is not over, whatever the voice does. Nor is one
 that is dictating: once the words so far give a number, a code or an address ("my account number
 is", "alpha bravo", "twelve Oak Street"), people pause between its groups ("...four seven two nine,
 [1 s] one five eight three") and their voice falls at each comma as if they had finished, which
@@ -40,6 +41,10 @@ DICTATION_WORDS = frozenset({
     "boulevard", "apartment", "suite", "spell", "spelled", "id",
 })
 _WORD = re.compile(r"[a-z']+|\d+")
+# A pronoun with a contracted auxiliary ("i've", "we'll", "that's"): "I know where he is" ends a
+# sentence, "I know where he's" cannot. Possessives ("at John's") are not matched.
+_CONTRACTED_AUXILIARY = re.compile(
+    r"(i|you|he|she|it|we|they|that|there|here|what|who|where|let)'(s|re|ve|ll|d|m)")
 
 
 def unfinished(partial: str, language: str) -> bool:
@@ -49,7 +54,7 @@ def unfinished(partial: str, language: str) -> bool:
     words = _WORD.findall(partial.lower())
     if not words:
         return False
-    if words[-1] in UNFINISHED_ENDINGS:
+    if words[-1] in UNFINISHED_ENDINGS or _CONTRACTED_AUXILIARY.fullmatch(words[-1]):
         return True
     if dictating(words):
         return True

@@ -18,6 +18,9 @@ from tests.support.engine_harness import plan_for
     "i lived at twelve oak street apartment",  # an address, even when its last word is a noun
     "my account number and cordoba do",  # a misheard number, but the caller said "account number"
     "i live out well",  # "I live at ..." misheard
+    "my fellow member of our like i've",  # a misheard number ending on a stranded "I've"
+    "so what they're",  # a contracted auxiliary never ends a clause
+    "and then we'll",
 ])
 def test_a_turn_that_is_dictating_or_stops_mid_phrase_is_not_over(partial: str) -> None:
     assert unfinished(partial, "en-US")
@@ -29,6 +32,8 @@ def test_a_turn_that_is_dictating_or_stops_mid_phrase_is_not_over(partial: str) 
     "do you open on sundays",
     "what time do you close on saturday",
     "is there one near me",  # "one" is not a digit being read out
+    "can i pick it up at john's",  # a possessive may end a sentence
+    "i know where it is now",
     "",
 ])
 def test_a_plain_question_is_left_to_the_turn_model(partial: str) -> None:
