@@ -2,7 +2,8 @@
 
 Per 20 ms frame: VAD (with the room's background and the agent's echo taken out), STT fed while
 the caller speaks (with 300 ms of audio from before the onset, so first syllables are not lost),
-and the endpointer's early end of turn at pauses. What matters becomes an event on the engine's
+and the endpointer's early end of turn at pauses (judged at the pause, ended once the quiet is
+long enough). What matters becomes an event on the engine's
 queue: speech started, progressed, paused, resumed and ended; transcripts, partial and final.
 """
 
@@ -53,6 +54,8 @@ class Listener:
                 self.preroll.append(frame)
             if event is not None and event.kind == "speech_stopped":
                 await self._on_vad(event)  # after the last frame reached the recogniser
+            elif self.vad.paused and self.endpointer.ends_now(self.vad.silent_ms):
+                await self._end_early()
 
     async def _on_vad(self, event: VadEvent) -> None:
         match event.kind:
@@ -80,14 +83,19 @@ class Listener:
         await self.stt.flush()
 
     async def _maybe_finished(self) -> None:
-        """At a pause: end the turn now if it is plainly finished (and the caller has not spoken since)."""
+        """At a pause: judge whether the turn is plainly finished; it ends once the quiet is long enough
+        (now, if the decision took that long), unless the caller has spoken since."""
         try:
-            if await self.endpointer.finished_at_pause() and self.vad.paused:
-                event = self.vad.end_utterance()
-                if event is not None:
-                    await self._ended(event)
+            await self.endpointer.judge_pause()
+            if self.vad.paused and self.endpointer.ends_now(self.vad.silent_ms):
+                await self._end_early()
         except Exception:
             logger.exception("end-of-turn check failed")
+
+    async def _end_early(self) -> None:
+        event = self.vad.end_utterance()
+        if event is not None:
+            await self._ended(event)
 
     def words(self, text: str) -> None:
         self.endpointer.partial = text

@@ -118,6 +118,11 @@ class VadController:
             return VadEvent("speech_paused", self._last_voiced_ms, self.voiced_ms)
         return None
 
+    @property
+    def silent_ms(self) -> int:
+        """How long the caller has been quiet (0 while voiced)."""
+        return self._silent_run
+
     def end_utterance(self) -> VadEvent | None:
         """The turn was judged over at a pause, before the silence window closed.
 
