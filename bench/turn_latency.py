@@ -37,7 +37,7 @@ async def main() -> None:
     lat = [t["latencyMs"] for t in turns]
     print(f"turn latency over {len(turns)} turns of one call ({result.duration_s:.0f} s), "
           f"agent endOfTurnSilenceMs {agent['endOfTurnSilenceMs']} (a turn the end-of-turn model finds finished "
-          "ends at its first 250 ms pause), webhook answering at once")
+          "is judged at its first 250 ms pause and ends at 500 ms of quiet), webhook answering at once")
     for key, label in [("endpointing", "endpointing"), ("silenceWindow", "  silence window"),
                        ("sttFinalize", "  STT finalisation"), ("firstResponseByte", "webhook first byte"),
                        ("webhook", "webhook first object"), ("tts", "TTS first audio"),
