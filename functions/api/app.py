@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-from mangum import Mangum
+from switchboard.init_phase import init_phase
 
-from switchboard import tracing
-from switchboard.api import snapstart
-from switchboard.api.app import create_app
+# Built with the garbage collector paused, and then frozen (init_phase.py says why).
+with init_phase():
+    from aws_lambda_powertools import Logger, Metrics
+    from mangum import Mangum
 
-logger = Logger(service="switchboard-api")
-tracer = tracing.tracer("switchboard-api")
-metrics = Metrics(namespace="Switchboard", service="api")
+    from switchboard import tracing
+    from switchboard.api import snapstart
+    from switchboard.api.app import create_app
 
-app = create_app(telephony=False)
-# lifespan="off": Mangum would otherwise run startup and shutdown on every invocation.
-asgi = Mangum(app, lifespan="off")
-# Under SnapStart, what the app builds on first use is built before the snapshot instead.
-snapstart.register(app, asgi)
+    logger = Logger(service="switchboard-api")
+    tracer = tracing.tracer("switchboard-api")
+    metrics = Metrics(namespace="Switchboard", service="api")
+
+    app = create_app(telephony=False)
+    # lifespan="off": Mangum would otherwise run startup and shutdown on every invocation.
+    asgi = Mangum(app, lifespan="off")
+    # Under SnapStart, what the app builds on first use is built before the snapshot instead.
+    snapstart.register(app, asgi)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
