@@ -8,6 +8,10 @@ from switchboard.init_phase import init_phase
 
 # Built with the garbage collector paused, and then frozen (init_phase.py says why).
 with init_phase():
+    from switchboard.api.fastapi_import import import_fastapi
+
+    import_fastapi()  # before anything imports FastAPI (fastapi_import.py says why)
+
     from aws_lambda_powertools import Logger, Metrics
     from mangum import Mangum
 
