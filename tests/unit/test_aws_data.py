@@ -14,7 +14,7 @@ import botocore.session
 import pytest
 from botocore.loaders import JSONFileLoader, Loader
 
-from switchboard.aws_data import PrebuiltFileLoader, build, use_prebuilt
+from switchboard.aws_data import LISTED_TYPES, PrebuiltFileLoader, PrebuiltLoader, build, use_prebuilt
 
 
 class Sent(Exception):
@@ -70,7 +70,8 @@ def test_a_client_from_the_prebuilt_data_sends_what_one_from_the_json_sends(preb
     plain, fast = botocore.session.get_session(), botocore.session.get_session()
     assert use_prebuilt(fast, prebuilt)
     loader = fast.get_component("data_loader")
-    assert isinstance(loader.file_loader, PrebuiltFileLoader)
+    assert isinstance(loader, PrebuiltLoader) and isinstance(loader.file_loader, PrebuiltFileLoader)
+    assert loader.search_paths == plain.get_component("data_loader").search_paths
     assert client_request(fast, endpoint_url=endpoint) == client_request(plain, endpoint_url=endpoint)
 
 
@@ -100,3 +101,24 @@ def test_another_botocores_data_or_none_is_not_used(prebuilt: Path, tmp_path: Pa
         session = botocore.session.get_session()
         assert not use_prebuilt(session, path)
         assert type(session.get_component("data_loader").file_loader) is JSONFileLoader
+
+
+def test_the_prebuilt_list_of_services_is_botocores_own(prebuilt: Path) -> None:
+    session = botocore.session.get_session()
+    use_prebuilt(session, prebuilt)
+    live = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+    for kind in LISTED_TYPES:
+        assert session.get_component("data_loader").list_available_services(kind) == \
+            live.list_available_services(kind)
+
+
+def test_services_of_another_search_path_are_listed_too(prebuilt: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = tmp_path / "madeup" / "2020-01-01" / "service-2.json"
+    model.parent.mkdir(parents=True)
+    model.write_text("{}")
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    session = botocore.session.get_session()
+    assert use_prebuilt(session, prebuilt)
+    services = session.get_component("data_loader").list_available_services("service-2")
+    assert "madeup" in services and "dynamodb" in services
