@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-from mangum import Mangum
+from switchboard.init_phase import init_phase
 
-from switchboard import tracing
-from switchboard.api import snapstart
-from switchboard.api.app import create_app
+# Built with the garbage collector paused, and then frozen (init_phase.py says why).
+with init_phase():
+    from switchboard.api.fastapi_import import import_fastapi
 
-logger = Logger(service="switchboard-telephony")
-tracer = tracing.tracer("switchboard-telephony")
-metrics = Metrics(namespace="Switchboard", service="telephony")
+    import_fastapi()  # before anything imports FastAPI (fastapi_import.py says why)
 
+    from aws_lambda_powertools import Logger, Metrics
+    from mangum import Mangum
 
-app = create_app(public=False)
-asgi = Mangum(app, lifespan="off")
-# Under SnapStart, what the app builds on first use is built before the snapshot instead.
-snapstart.register(app, asgi)
+    from switchboard import tracing
+    from switchboard.api import snapstart
+    from switchboard.api.app import create_app
+
+    logger = Logger(service="switchboard-telephony")
+    tracer = tracing.tracer("switchboard-telephony")
+    metrics = Metrics(namespace="Switchboard", service="telephony")
+
+    app = create_app(public=False)
+    asgi = Mangum(app, lifespan="off")
+    # Under SnapStart, what the app builds on first use is built before the snapshot instead.
+    snapstart.register(app, asgi)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -214,8 +214,15 @@ class Container:
 
 @lru_cache(maxsize=1)
 def aws_session() -> Any:
-    """The process's botocore session: it caches the service models and endpoint data its clients load."""
-    return botocore.session.get_session()
+    """The process's botocore session: it caches the service models and endpoint data its clients load.
+
+    In the built layer its loader reads the DynamoDB client's data as prebuilt at build time (aws_data.py).
+    """
+    from switchboard.aws_data import use_prebuilt
+
+    session = botocore.session.get_session()
+    use_prebuilt(session)
+    return session
 
 
 @lru_cache(maxsize=1)

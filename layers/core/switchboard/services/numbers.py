@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from switchboard.carrier.port import NumberWebhooks
 from switchboard.clock import iso, parse_iso
 from switchboard.container import Container
 from switchboard.errors import CarrierError, Conflict, InvalidInput, PlanLimitReached, SwitchboardError
 from switchboard.ids import new_id
 from switchboard.logging import logger
-from switchboard.models.number import NumberCreate, NumberUpdate
 from switchboard.scope import sub_of
 from switchboard.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: the agent routes import this module for `same_scope` alone
+    from switchboard.carrier.port import NumberWebhooks
+    from switchboard.models.number import NumberCreate, NumberUpdate
 
 
 def telephony_webhooks(settings: Settings) -> NumberWebhooks:
     """Where the carrier reaches this deployment for a number's calls and texts."""
+    from switchboard.carrier.port import NumberWebhooks
+
     base = settings.public_base_url.rstrip("/")
     return NumberWebhooks(voice_url=f"{base}/telephony/twilio/voice", status_url=f"{base}/telephony/twilio/status",
                           sms_url=f"{base}/telephony/twilio/sms")

@@ -18,6 +18,7 @@ PUBLIC = [
     _group("agents:voices_router", "/v1/agents/voices"),
     _group("agent_webhooks:router", "/v1/agents/{}/webhook"),
     _group("agents:router", "/v1/agents"),
+    _group("agent_activity:router", "/v1/agents/{}/calls", "/v1/agents/{}/conversations"),
     _group("verify_lookup_feedback:lookup_router", "/v1/numbers/lookup"),
     _group("numbers:router", "/v1/numbers"),
     _group("calls:router", "/v1/calls"),

@@ -18,10 +18,7 @@ from switchboard.models.agent import (
     DeleteAgentResponse,
     VoiceList,
 )
-from switchboard.models.call import CallList
-from switchboard.models.message import ConversationList
 from switchboard.services import agents as service
-from switchboard.services import contacts
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 # Registered before `router` so that /v1/agents/voices is never read as an agent id.
@@ -66,17 +63,3 @@ def attach_number(agent_id: str, body: AttachNumberRequest, ctx: CtxDep) -> dict
 @router.delete("/{agent_id}/numbers/{number_id}")
 def detach_number(agent_id: str, number_id: str, ctx: CtxDep) -> dict[str, Any]:
     return service.detach(ctx.c, ctx.project_id, agent_id, number_id)
-
-
-@router.get("/{agent_id}/calls", response_model=CallList)
-def list_agent_calls(agent_id: str, ctx: CtxDep, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
-    ctx.c.agents.get(ctx.project_id, agent_id)
-    items, total, has_more = ctx.c.calls.list_for_agent(agent_id, limit, offset)
-    return {"data": items, "total": total, "hasMore": has_more}
-
-
-@router.get("/{agent_id}/conversations", response_model=ConversationList)
-def list_agent_conversations(agent_id: str, ctx: CtxDep, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
-    ctx.c.agents.get(ctx.project_id, agent_id)
-    items, total, has_more = ctx.c.conversations.list_for_agent(ctx.project_id, agent_id, limit, offset)
-    return {"data": contacts.on_conversations(ctx.c, ctx.project_id, items), "total": total, "hasMore": has_more}
