@@ -56,11 +56,13 @@ class RelayStats:
         self.loop_lag = Histogram()  # how late a 20 ms timer fired: the event loop's backlog
         self.since = time.monotonic()
 
-    def frame_out(self, behind_s: float, lead_s: float) -> None:
-        self.frames_out += 1
+    def frame_out(self, behind_s: float, lead_s: float, count: int = 1, step_s: float = 0.02) -> None:
+        """A message of `count` frames went out, its first `behind_s` after it was due (the rest `step_s`
+        apart after it). Lateness counts once per message: its later frames go out early by design, and
+        counting them would hide a late send among zeros."""
+        self.frames_out += count
         self.lateness.add(max(0.0, behind_s) * 1000)
-        if behind_s > lead_s:
-            self.late_frames += 1
+        self.late_frames += sum(1 for i in range(count) if behind_s - i * step_s > lead_s)
 
     def snapshot(self, active_calls: int) -> dict[str, Any]:
         return {"activeCalls": active_calls, "seconds": round(time.monotonic() - self.since, 3),
