@@ -276,19 +276,20 @@ class Playout:
         Later frames of a message go out early (the far end queues them), never late: a 100 ms message
         is one socket write where 20 ms frames were five.
         """
-        start = piece.sent
+        assert self._deadline is not None  # set by the run that sends these frames
+        start, deadline = piece.sent, self._deadline
         count = min(self.wire.frames_per_message, -(-(end - start) // FRAME_BYTES_MULAW))
         if piece.first_sent_at is None:
             piece.first_sent_at = self.clock()
         if self.stats is not None:  # > lead: the far end ran out of audio before this frame arrived
-            due = max(self._deadline - self.lead, self._restarted_at)
+            due = max(deadline - self.lead, self._restarted_at)
             self.stats.frame_out(self.clock() - due, self.lead, count, FRAME_MS / 1000)
         if self.echo is not None:
             first = start // FRAME_BYTES_MULAW
             for i, energy in enumerate(piece.energies[first:first + count]):
-                self.echo.played(self._deadline + i * FRAME_MS / 1000, energy)
+                self.echo.played(deadline + i * FRAME_MS / 1000, energy)
         stop = min(end, start + count * FRAME_BYTES_MULAW)
         await self.wire.media(bytes(piece.audio[start:stop]))
         piece.sent = stop
         self.frames_sent += count
-        self._deadline += count * FRAME_MS / 1000
+        self._deadline = deadline + count * FRAME_MS / 1000

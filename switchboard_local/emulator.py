@@ -61,7 +61,8 @@ def keep_alive_handler(base: type) -> type:
         def run_wsgi(self) -> None:
             if not keeps_alive(self.headers):
                 return super().run_wsgi()
-            real, self.rfile = self.rfile, _Undrained(self.rfile)
+            real: Any = self.rfile  # type: ignore[has-type]  # (the base class is only known at run time)
+            self.rfile = _Undrained(real)
             try:
                 return super().run_wsgi()
             finally:

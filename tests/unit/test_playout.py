@@ -151,8 +151,13 @@ class BatchedLine(Line):
                                frames_per_message=5, sleep=self.sleep)
 
     async def sleep(self, seconds: float) -> None:
-        woken = asyncio.get_running_loop().create_future()
-        self.clock.call_later(seconds, lambda: woken.done() or woken.set_result(None))
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        self.clock.call_later(seconds, wake)
         await woken
 
     def media(self) -> list[bytes]:
