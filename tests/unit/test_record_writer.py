@@ -26,6 +26,15 @@ class FakeTable:
     def batch_put(self, items: list[dict[str, Any]]) -> None:
         self.requests.append(("batch_put", [i["sk"] for i in items]))
 
+    def transact(self, operations: list[dict[str, Any]]) -> None:
+        keys = [op["Update"]["Key"]["sk"]["S"] for op in operations]
+        if self.fail_update in keys:
+            self.requests.append(("transact cancelled", keys))
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "a condition failed"}},
+                              "TransactWriteItems")
+        values = [sorted(v["N"] for v in op["Update"]["ExpressionAttributeValues"].values()) for op in operations]
+        self.requests.append(("transact", list(zip(keys, values, strict=True))))
+
     def update(self, pk: str, sk: str, *, set_: dict[str, Any] | None = None,
                add: dict[str, int] | None = None, condition: str | None = None) -> dict[str, Any]:
         if sk == self.fail_update:
@@ -49,14 +58,15 @@ def test_updates_of_one_item_are_summed_and_the_last_attributes_win() -> None:
         ("CALL#a", {"turnCount": 2}, {"lastTranscriptSnippet": "two"})]
 
 
-def test_items_are_written_before_counters_and_a_vanished_item_is_skipped() -> None:
+def test_items_go_first_and_a_vanished_call_sends_the_other_updates_alone() -> None:
     table = FakeTable(fail_update="CALL#gone")
     batch = Batch()
     batch.update(Update("P#1", "CALL#gone", {"turnCount": 1}, None, "attribute_exists(pk)"))
     batch.update(Update("P#1", "CALL#b", {"turnCount": 1}))
     batch.put({"sk": "TURN#00001"})
     write(table, batch, retry=no_retry)
-    assert table.requests == [("batch_put", ["TURN#00001"]), ("update", ("CALL#b", {"turnCount": 1}, None))]
+    assert table.requests == [("batch_put", ["TURN#00001"]), ("transact cancelled", ["CALL#gone", "CALL#b"]),
+                              ("update", ("CALL#b", {"turnCount": 1}, None))]
 
 
 async def test_many_calls_writes_go_out_as_one_batch_and_a_flush_waits_for_them() -> None:
@@ -78,9 +88,10 @@ async def test_many_calls_writes_go_out_as_one_batch_and_a_flush_waits_for_them(
     assert not flushed.done()  # the table does not have them yet
     gate.set()
     await asyncio.wait_for(flushed, 5)
-    kinds = [kind for kind, _ in table.requests]
-    assert kinds == ["batch_put"] + ["update"] * 11  # 40 requests before: 20 puts and 20 updates
-    assert ("update", ("DELIVERYTOTALS", {"total": 10, "success": 10}, None)) in table.requests
+    assert [kind for kind, _ in table.requests] == ["batch_put", "transact"]  # 40 requests before
+    [(_, items), (_, updates)] = table.requests
+    assert len(items) == 20 and len(updates) == 11  # ten calls' counts, and the project's totals once
+    assert ("DELIVERYTOTALS", ["10", "10"]) in updates  # total and success, summed
     await asyncio.wait_for(writer.flush(), 1)  # nothing queued: at once
 
 
