@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from urllib.parse import urlsplit
 
 from switchboard_local.emulator import keeps_alive
@@ -25,6 +26,20 @@ def test_two_dynamodb_requests_share_one_connection(moto_endpoint: str) -> None:
             assert "TableNames" in json.loads(response.read())
             assert response.getheader("Connection") != "close"
         assert conn.sock is not None  # http.client drops a socket the server said it would close
+    finally:
+        conn.close()
+
+
+def test_requests_on_a_kept_connection_are_not_held_back(moto_endpoint: str) -> None:
+    """Nagle's algorithm against the client's delayed ACK would hold each response's body 40 ms."""
+    url = urlsplit(moto_endpoint)
+    conn = http.client.HTTPConnection(url.hostname or "", url.port)
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            conn.request("POST", "/", body=json.dumps({}), headers=LIST_TABLES)
+            conn.getresponse().read()
+        assert time.monotonic() - started < 0.6  # >= 0.8 s when each waits for a delayed ACK
     finally:
         conn.close()
 
