@@ -44,6 +44,7 @@ from switchboard_local.carrier.media_client import MediaStreamClient
 from switchboard_local.carrier.state import sid
 from switchboard_local.carrier.twiml_reader import stream_target
 
+FRAME_BYTES = 160  # 20 ms of mu-law
 TURN_EVERY_S = 6.0
 STEADY_S = 24.0
 IDLE_S = 10.0
@@ -131,7 +132,7 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     while (stats := relay.stats())["activeCalls"] and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     # sent_in: over the calls' whole lives up to their stop, as the relay's totals count them
-    got_out = sum(len(c.agent.chunks) for c in clients)
+    got_out = sum(len(audio) // FRAME_BYTES for c in clients for _, audio in c.agent.chunks)  # messages: 20-100 ms
     if relay.workers > 1:  # /stats answers for one worker: only what the clients saw counts
         await asyncio.sleep(3.0)
         stats = {"framesInTotal": sent_in, "framesOutTotal": got_out, "lateFrames": 0, "activeCalls": 0,

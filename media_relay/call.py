@@ -45,7 +45,7 @@ from media_relay.responders.port import Responder
 from media_relay.responders.webhook import WebhookResponder
 from media_relay.speech.timing import WordTimer
 from media_relay.stats import RelayStats
-from media_relay.wire import Wire
+from media_relay.wire import TWILIO_FRAMES_PER_MESSAGE, Wire
 from switchboard.logging import logger
 
 ONSET_WHEN_NEVER_MS = 160  # with barge-in off, the VAD still needs an onset to find the caller's turns
@@ -70,6 +70,7 @@ class RelayDeps:
     http: httpx.AsyncClient
     control: CallControl | None = None
     vad_mode: int = 2
+    frames_per_message: int = TWILIO_FRAMES_PER_MESSAGE  # Twilio media messages (the browser's wire: always 1)
     limits: RelayLimits = field(default_factory=RelayLimits)
     stats: RelayStats = field(default_factory=RelayStats)
     word_timer: WordTimer = field(default_factory=default_word_timer)

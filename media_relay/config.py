@@ -49,6 +49,8 @@ class RelaySettings(BaseSettings):
     transcribe_endpoint: str | None = None  # e.g. a local fake; default: the region's endpoint
     transcribe_ca_file: str | None = None  # PEM bundle to trust for that endpoint (replaces the system store)
     transcribe_stability: Literal["high", "medium", "low", "off"] = "high"
+    # The agent's audio per Twilio media message (whole 20 ms frames); 20: one frame per message, as before.
+    playout_message_ms: int = Field(default=100, ge=20, le=500, multiple_of=20)
     transcribe_chunk_ms: int = Field(default=100, ge=20, le=1000)
     transcribe_grace_ms: int = Field(default=300, ge=0)
     transcribe_max_stream_s: float = Field(default=4 * 3600 - 300, gt=0, le=4 * 3600)

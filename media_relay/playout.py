@@ -89,13 +89,15 @@ class Piece:
 class Playout:
     def __init__(self, send: Send | None, stream_sid: str = "", *, lead_ms: int = 100,
                  clock: Callable[[], float] = time.monotonic, stats: RelayStats | None = None,
-                 echo: EchoReference | None = None, wire: Wire | None = None) -> None:
-        # `wire` says how frames, marks and clears look on the socket; Twilio's format by default.
+                 echo: EchoReference | None = None, wire: Wire | None = None, frames_per_message: int = 1,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        # `wire` says how frames, marks and clears look on the socket; Twilio's format by default
+        # (`frames_per_message` is that default wire's message size).
         if wire is None:
             assert send is not None, "a Playout needs a wire or a send function"
-            wire = TwilioWire(send, stream_sid)
+            wire = TwilioWire(send, stream_sid, frames_per_message)
         self.wire, self.lead = wire, lead_ms / 1000
-        self.clock, self.stats, self.echo = clock, stats, echo
+        self.clock, self.stats, self.echo, self.sleep = clock, stats, echo, sleep
         self.pieces: list[Piece] = []  # every piece not yet wholly heard, in order
         self.frames_sent = 0
         self.held = False  # paused by a barge-in: nothing is sent until resume() or drop()
@@ -260,21 +262,34 @@ class Playout:
         while piece.sent < end:
             wait = self._deadline - self.lead - self.clock()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
             if generation != self._generation:
                 return
-            if self.stats is not None:  # > lead: the far end ran out of audio before this frame arrived
-                due = max(self._deadline - self.lead, self._restarted_at)
-                self.stats.frame_out(self.clock() - due, self.lead)
-            if piece.first_sent_at is None:
-                piece.first_sent_at = self.clock()
-            start = piece.sent
-            if self.echo is not None and (index := start // FRAME_BYTES_MULAW) < len(piece.energies):
-                self.echo.played(self._deadline, piece.energies[index])
-            await self.wire.media(bytes(piece.audio[start:start + FRAME_BYTES_MULAW]))
-            piece.sent = start + FRAME_BYTES_MULAW
-            self.frames_sent += 1
-            self._deadline += FRAME_MS / 1000
+            await self._send_frames(piece, end)
         name = f"{piece.turn_id}:{piece.seq}:{piece.sent}"
         self._marks[name] = (piece, piece.sent, self._deadline)
         await self.wire.mark(name)
+
+    async def _send_frames(self, piece: Piece, end: int) -> None:
+        """The frames due now, and up to the wire's message size after them, in one message.
+
+        Later frames of a message go out early (the far end queues them), never late: a 100 ms message
+        is one socket write where 20 ms frames were five.
+        """
+        assert self._deadline is not None  # set by the run that sends these frames
+        start, deadline = piece.sent, self._deadline
+        count = min(self.wire.frames_per_message, -(-(end - start) // FRAME_BYTES_MULAW))
+        if piece.first_sent_at is None:
+            piece.first_sent_at = self.clock()
+        if self.stats is not None:  # > lead: the far end ran out of audio before this frame arrived
+            due = max(deadline - self.lead, self._restarted_at)
+            self.stats.frame_out(self.clock() - due, self.lead, count, FRAME_MS / 1000)
+        if self.echo is not None:
+            first = start // FRAME_BYTES_MULAW
+            for i, energy in enumerate(piece.energies[first:first + count]):
+                self.echo.played(deadline + i * FRAME_MS / 1000, energy)
+        stop = min(end, start + count * FRAME_BYTES_MULAW)
+        await self.wire.media(bytes(piece.audio[start:stop]))
+        piece.sent = stop
+        self.frames_sent += count
+        self._deadline = deadline + count * FRAME_MS / 1000

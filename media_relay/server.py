@@ -31,6 +31,7 @@ from media_relay.engine.plan import RelayLimits
 from media_relay.http_side import HttpSide
 from media_relay.lifecycle import LifecycleSettings, serve_until_stopped
 from media_relay.llm.factory import build_language_model
+from media_relay.ports import FRAME_MS
 from media_relay.providers import build_stt, build_tts
 from media_relay.recording.s3 import s3_recordings
 from media_relay.session import CallSession, RelayDeps
@@ -159,7 +160,8 @@ def build_relay(container: Container, config: RelaySettings | None = None) -> Re
                                        resolver=lambda host, port: container.resolver(host, port))
     deps = RelayDeps(stt=build_stt(config), tts=build_tts(config), records=records,
                      http=tenant_http, control=CarrierCallControl(lambda: container.carrier),
-                     vad_mode=config.vad_mode, limits=limits)
+                     vad_mode=config.vad_mode, limits=limits,
+                     frames_per_message=config.playout_message_ms // FRAME_MS)
     deps.llm_factory = lambda: build_language_model(deps.llm_settings(), http=httpx.AsyncClient())
     # Post-call analysis uses the hosted-mode model, built lazily like the calls' own.
     records.analyst = PostCallAnalyst(deps.llm_settings, deps.language_model)

@@ -14,7 +14,7 @@ from media_relay.audio import codec
 from media_relay.call import BoundRecords, CallSink, RelayDeps, default_word_timer, run_call
 from media_relay.call_control import CallControl
 from media_relay.engine.plan import CallPlan
-from media_relay.wire import TwilioWire
+from media_relay.wire import TWILIO_FRAMES_PER_MESSAGE, TwilioWire
 from switchboard.logging import logger
 
 __all__ = ["BoundRecords", "CallSession", "RelayDeps", "StreamCarrier", "default_word_timer"]
@@ -44,9 +44,10 @@ class StreamCarrier:
 class TwilioTransport:
     """A Media Stream after its `start`: Twilio's wire, the carrier's REST API, and the socket's reader."""
 
-    def __init__(self, ws: Any, start: tp.Start, carrier: StreamCarrier) -> None:
+    def __init__(self, ws: Any, start: tp.Start, carrier: StreamCarrier,
+                 frames_per_message: int = TWILIO_FRAMES_PER_MESSAGE) -> None:
         self.ws = ws
-        self.wire = TwilioWire(ws.send, start.stream_sid)
+        self.wire = TwilioWire(ws.send, start.stream_sid, frames_per_message)
         self.carrier = carrier
 
     async def read(self, sink: CallSink) -> None:
@@ -76,7 +77,7 @@ class CallSession:
                                 stream_mode=params.get("mode"))
         logger.info("call connected", extra={"callId": plan.call_id, "streamSid": start.stream_sid})
         carrier = StreamCarrier(self.deps.control, start.call_sid or ctx.call.get("carrierCallId", ""), self.ws)
-        await run_call(self.deps, ctx, plan, TwilioTransport(self.ws, start, carrier))
+        await run_call(self.deps, ctx, plan, TwilioTransport(self.ws, start, carrier, self.deps.frames_per_message))
 
     async def _wait_for_start(self) -> tp.Start | None:
         async for raw in self.ws:

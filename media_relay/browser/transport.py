@@ -21,6 +21,8 @@ class TransferRefused(Exception):
 
 
 class BrowserWire:
+    frames_per_message = 1  # the browser's protocol: one 20 ms frame per binary message
+
     def __init__(self, ws: Any) -> None:
         self.ws = ws
 

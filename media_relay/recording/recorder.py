@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from media_relay.ports import FRAME_BYTES_MULAW
 from media_relay.recording.spool import StereoSpool
 from media_relay.wire import Wire
 from switchboard.logging import logger
@@ -31,9 +32,11 @@ class RecordingWire:
 
     def __init__(self, inner: Wire, spool: StereoSpool) -> None:
         self.inner, self.spool = inner, spool
+        self.frames_per_message = inner.frames_per_message
 
     async def media(self, mulaw: bytes) -> None:
-        self.spool.agent_frame(mulaw)
+        for start in range(0, len(mulaw), FRAME_BYTES_MULAW):
+            self.spool.agent_frame(mulaw[start:start + FRAME_BYTES_MULAW])
         await self.inner.media(mulaw)
 
     async def mark(self, name: str) -> None:

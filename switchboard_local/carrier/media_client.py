@@ -182,7 +182,8 @@ class MediaStreamClient:
                 self.clear_times.append(now)
                 self.playout_end = now
                 self._room_echo = deque((t, a) for t, a in self._room_echo if t - self.room.echo_delay_s <= now)
-                self.agent.chunks = [(t, a) for t, a in self.agent.chunks if t <= now]
+                # Twilio drops what it has not played: a message playing now keeps only its played part.
+                self.agent.chunks = [(t, a[:int((now - t) * 8000)]) for t, a in self.agent.chunks if t <= now]
                 for name, handle in list(self.pending_marks.items()):
                     handle.cancel()
                     await self._echo_mark(name, cleared=True)

@@ -84,6 +84,8 @@ async def test_a_finished_turn_is_stored_through_a_short_outage(proxied: Any) ->
     comes_back.start()
     started = time.monotonic()
     await records.append_turn(ctx, {"id": "tr_1", "transcript": "hello", "response": "hi there"})
+    assert time.monotonic() - started < 1.0  # queued: the call goes on while the store is away
+    await records.flush()
     assert 3.0 <= time.monotonic() - started < 15
     assert [t["transcript"] for t in container.calls.list_turns(call_id)] == ["hello"]
 

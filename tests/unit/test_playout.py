@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from media_relay.playout import Playout
+from media_relay.stats import RelayStats
 from tests.support.fake_clock import FakeClock
 
 TONE = (np.ones(8000 // 2) * 1000).astype(np.int16).tobytes()  # 500 ms
@@ -136,3 +138,73 @@ async def test_the_network_delay_learned_from_marks_is_taken_off_the_position() 
     await line.playout.pause()
     runner.cancel()
     assert 240 * 8 <= cut.played <= 260 * 8  # 300 ms on our clock, 50 ms less at the far end
+
+
+class BatchedLine(Line):
+    """A line whose wire carries five 20 ms frames per message, as the relay's Twilio wire does, paced
+    on the fake clock (its sleeps end when the test advances the clock)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stats = RelayStats()
+        self.playout = Playout(self.send, "MZ1", lead_ms=100, clock=self.clock, stats=self.stats,
+                               frames_per_message=5, sleep=self.sleep)
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        self.clock.call_later(seconds, wake)
+        await woken
+
+    def media(self) -> list[bytes]:
+        return [base64.b64decode(m["media"]["payload"]) for m in self.sent if m["event"] == "media"]
+
+    async def until(self, ms: int) -> None:
+        """Advance the clock by `ms` in 20 ms steps, letting the playout send what falls due."""
+        for _ in range(ms // 20):
+            self.clock.advance(0.02)
+            await self.settle()
+        self.clock.advance(1e-6)  # past float rounding of the 20 ms steps
+        await self.settle()
+
+
+async def test_several_frames_go_out_in_one_message_each_on_time() -> None:
+    line = BatchedLine()
+    runner = asyncio.create_task(line.playout.run())
+    line.playout.play(TONE[:3900 * 2], "Hi.", "tr_1")  # 487.5 ms: 25 frames, the last padded
+    await line.settle()
+    assert [len(m) for m in line.media()] == [800, 800]  # 100 ms due now, the next 100 ms the lead
+    await line.until(80)
+    assert len(line.media()) == 2  # the far end still holds 120 ms
+    await line.until(20)
+    assert len(line.media()) == 3  # the third message when its first frame is due
+    await line.until(200)
+    runner.cancel()
+    assert [len(m) for m in line.media()] == [800] * 5
+    assert line.stats.frames_out == 25 and line.stats.late_frames == 0
+    assert line.sent[-1]["event"] == "mark" and line.sent[-1]["mark"]["name"].endswith(":4000")
+
+
+async def test_a_pause_between_messages_sends_nothing_more_and_knows_the_position() -> None:
+    line = BatchedLine()
+    runner = asyncio.create_task(line.playout.run())
+    piece = line.playout.play(TONE, "Long.", "tr_1")
+    await line.settle()
+    await line.until(120)
+    await line.playout.pause()
+    sent = len(line.media())
+    await line.until(200)
+    runner.cancel()
+    assert sent == 3 and len(line.media()) == sent and line.sent[-1]["event"] == "clear"
+    assert piece.played == 120 * 8  # by the far end's clock, not what was sent ahead of it
+
+
+def test_a_late_message_counts_only_its_frames_that_were_late() -> None:
+    stats = RelayStats()
+    stats.frame_out(0.15, 0.1, count=5, step_s=0.02)  # frames due 150, 130, 110, 90, 70 ms ago
+    assert stats.frames_out == 5 and stats.late_frames == 3
+    assert stats.lateness.summary()["n"] == 1  # one send, one lateness figure

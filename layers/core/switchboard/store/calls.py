@@ -20,6 +20,18 @@ from switchboard.store.dynamo import Expr, Table, is_conditional_failure, put_op
 from switchboard.store.listing import Lister, ListSpec, Source
 
 SNIPPET_CHARS = 160
+CALL_EXISTS = "attribute_exists(pk)"
+
+
+def turn_item(call_id: str, seq: int, turn: dict[str, Any]) -> dict[str, Any]:
+    """The stored item of a call's turn number `seq` (the API lists a call's turns in that order)."""
+    return {"pk": keys.call_pk(call_id), "sk": keys.turn_sk(seq), "kind": "turn", "seq": seq, **turn}
+
+
+def turn_changes(turn: dict[str, Any]) -> dict[str, Any] | None:
+    """What a new turn sets on its call besides `turnCount` (the snippet call lists show)."""
+    snippet = (turn.get("response") or turn.get("transcript") or "")[:SNIPPET_CHARS]
+    return {"lastTranscriptSnippet": snippet} if snippet else None
 MOVE_ATTEMPTS = 5
 
 
@@ -198,12 +210,9 @@ class CallRepo:
 
     def append_turn(self, project_id: str, call_id: str, turn: dict[str, Any]) -> dict[str, Any]:
         """Store a completed turn (sequence from an atomic counter) and refresh the call's snippet."""
-        snippet = (turn.get("response") or turn.get("transcript") or "")[:SNIPPET_CHARS]
-        changes: dict[str, Any] = {"lastTranscriptSnippet": snippet} if snippet else {}
         call = self.table.update(keys.project_pk(project_id), keys.call_sk(call_id), add={"turnCount": 1},
-                                 set_=changes or None, condition="attribute_exists(pk)")
-        seq = int(call["turnCount"])
-        self.table.put({"pk": keys.call_pk(call_id), "sk": keys.turn_sk(seq), "kind": "turn", "seq": seq, **turn})
+                                 set_=turn_changes(turn), condition=CALL_EXISTS)
+        self.table.put(turn_item(call_id, int(call["turnCount"]), turn))
         return turn
 
     # --- reads -----------------------------------------------------------------------------

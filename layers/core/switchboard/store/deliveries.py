@@ -13,6 +13,7 @@ from switchboard.store.dynamo import Table, strip_keys
 
 RETENTION_DAYS = 30
 TOTALS_SK = "DELIVERYTOTALS"
+Totals = tuple[str, str, dict[str, int]]  # (pk, sk, counts to add)
 
 
 class DeliveryRepo:
@@ -42,16 +43,28 @@ class DeliveryRepo:
 
     def _put(self, project_id: str, item: dict[str, Any], sub_account_id: str | None, counts: dict[str, int]) -> None:
         """Store a new delivery (indexed by agent and sub-account) and count it in the totals it belongs to."""
+        sub = self._indexed(project_id, item, sub_account_id)
+        self.table.put(item)
+        self._count(project_id, sub, counts)
+
+    @staticmethod
+    def _indexed(project_id: str, item: dict[str, Any], sub_account_id: str | None) -> str | None:
+        """Add the agent and sub-account index keys to a new delivery's `item`; returns its sub-account."""
         sub = owner(project_id, {"subAccountId": sub_account_id})
         if item.get("agentId"):
             item |= {"gsi1pk": keys.agent_index_pk(item["agentId"]), "gsi1sk": item["sk"]}
         item |= {"subAccountId": sub, **index_keys(sub, item["sk"])}
-        self.table.put(item)
-        self._count(project_id, sub, counts)
+        return sub
+
+    @staticmethod
+    def _totals(project_id: str, sub: str | None, counts: dict[str, int]) -> list[Totals]:
+        """The totals items (the project's, and its sub-account's) a delivery counts in."""
+        return [(keys.project_pk(project_id), totals_sk, counts)
+                for totals_sk in (TOTALS_SK, *([TOTALS_SK + keys.sub_suffix(sub)] if sub else []))]
 
     def _count(self, project_id: str, sub: str | None, counts: dict[str, int]) -> None:
-        for totals_sk in (TOTALS_SK, *([TOTALS_SK + keys.sub_suffix(sub)] if sub else [])):
-            self.table.update(keys.project_pk(project_id), totals_sk, add=counts)
+        for pk, sk, add in self._totals(project_id, sub, counts):
+            self.table.update(pk, sk, add=add)
 
     def attempt(self, project_id: str, delivery_id: str, *, ok: bool, http_status: int | None,
                 error_message: str | None, response_body: str | None, duration_ms: int,
@@ -76,6 +89,19 @@ class DeliveryRepo:
 
         Voice turns record one per turn on the relay's hot path, so this skips the pending state.
         """
+        delivery, item, totals = self.record_writes(project_id, agent_id, event_type, channel, url, status,
+                                                    http_status, error_message, response_body, duration_ms,
+                                                    attempt_count, message_id, sub_account_id)
+        self.table.put(item)
+        for pk, sk, counts in totals:
+            self.table.update(pk, sk, add=counts)
+        return delivery
+
+    def record_writes(self, project_id: str, agent_id: str | None, event_type: str, channel: str | None, url: str,
+                      status: str, http_status: int | None, error_message: str | None, response_body: str | None,
+                      duration_ms: int, attempt_count: int = 1, message_id: str | None = None,
+                      sub_account_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any], list[Totals]]:
+        """What `record` writes, for a writer that batches them: the delivery, its item, the totals it adds to."""
         now = self.clock()
         delivery = {"id": new_id("dlv"), "messageId": message_id, "eventType": event_type, "channel": channel,
                     "status": status, "httpStatus": http_status, "errorMessage": error_message,
@@ -84,8 +110,8 @@ class DeliveryRepo:
                     "durationMs": duration_ms}
         item = {"pk": keys.project_pk(project_id), "sk": keys.delivery_sk(delivery["id"]), "kind": "delivery",
                 "ttl": int((now + timedelta(days=RETENTION_DAYS)).timestamp()), **delivery}
-        self._put(project_id, item, sub_account_id, {"total": 1, status: 1})
-        return delivery
+        sub = self._indexed(project_id, item, sub_account_id)
+        return delivery, item, self._totals(project_id, sub, {"total": 1, status: 1})
 
     def get(self, project_id: str, delivery_id: str) -> dict[str, Any] | None:
         item = self.table.get(keys.project_pk(project_id), keys.delivery_sk(delivery_id))

@@ -17,6 +17,7 @@ from switchboard.store.write_guard import CONFLICT_RETRIES, conflicted, writing
 
 # DynamoDB's key limits (UTF-8 bytes): an item whose key would be longer cannot exist.
 MAX_PK_BYTES, MAX_SK_BYTES = 2048, 1024
+BATCH_WRITE_MAX = 25  # items per BatchWriteItem request
 
 
 def key_fits(pk: str, sk: str | None = None) -> bool:
@@ -171,6 +172,21 @@ class Table:
             request["ConditionExpression"] = condition
         (expr or Expr()).apply(request)
         writing(self.client.put_item, **request)
+
+    def batch_put(self, items: list[Mapping[str, Any]], sleep: Any = time.sleep) -> None:
+        """Put `items` (distinct keys) with BatchWriteItem, 25 a request; what DynamoDB leaves unprocessed
+        (throttling) is sent again after a short backoff."""
+        for start in range(0, len(items), BATCH_WRITE_MAX):
+            chunk = items[start:start + BATCH_WRITE_MAX]
+            pending = {self.name: [{"PutRequest": {"Item": serialize(i)}} for i in chunk]}
+            for delay in (*CONFLICT_RETRIES, 1.0, 2.0, None):
+                pending = writing(self.client.batch_write_item, RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                if delay is None:
+                    raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                                 "Message": "items left unprocessed"}}, "BatchWriteItem")
+                sleep(delay)
 
     def update(
         self,

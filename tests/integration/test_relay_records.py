@@ -1,0 +1,77 @@
+"""The relay's batched records store what the direct writes stored: turns in order, each call's
+turn count and snippet, voice deliveries and their totals, as the API reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from media_relay.records import DynamoCallRecords
+from switchboard.container import Container
+from switchboard.store import keys
+from switchboard.store.projects import NewProject
+
+
+def new_call(container: Container, project_id: str, agent_id: str, call_id: str) -> None:
+    container.calls.create(project_id, {"id": call_id, "agentId": agent_id, "status": "in-progress",
+                                        "direction": "inbound", "fromNumber": "+14155550123",
+                                        "toNumber": "+14155550100", "startedAt": "2026-12-01T00:00:00.000Z"})
+
+
+async def test_turns_and_deliveries_of_several_calls_are_stored_as_the_api_reads_them(
+        container: Container, project: NewProject) -> None:
+    pid = project.project_id
+    agent = container.agents.create(pid, {"name": "A"})
+    records = DynamoCallRecords(container)
+    contexts = []
+    for i in range(3):
+        new_call(container, pid, agent["id"], f"call_r{i}")
+        contexts.append(await records.load(pid, f"call_r{i}"))
+    for n in range(2):
+        for i, ctx in enumerate(contexts):
+            turn: dict[str, Any] = {"id": f"tr_{i}_{n}", "transcript": f"line {n}", "response": f"answer {i}.{n}"}
+            await records.append_turn(ctx, turn)
+            await records.record_delivery(ctx, ok=n == 0, http_status=200 if n == 0 else 500, error=None,
+                                          body="{}", duration_ms=10)
+    await records.flush()
+    for i in range(3):
+        turns = container.calls.list_turns(f"call_r{i}")
+        assert [t["id"] for t in turns] == [f"tr_{i}_0", f"tr_{i}_1"]
+        call = container.calls.get(pid, f"call_r{i}")
+        assert call["turnCount"] == 2 and call["lastTranscriptSnippet"] == f"answer {i}.1"
+    assert container.deliveries.totals(pid) == {"total": 6, "success": 3, "failed": 3}
+    voice = container.deliveries.list_for_agent(agent["id"], 10)
+    assert len(voice) == 6 and {d["channel"] for d in voice} == {"voice"}
+
+
+async def test_a_stream_that_starts_again_numbers_its_turns_after_the_stored_ones(
+        container: Container, project: NewProject) -> None:
+    pid = project.project_id
+    agent = container.agents.create(pid, {"name": "A"})
+    new_call(container, pid, agent["id"], "call_again")
+    first = DynamoCallRecords(container)
+    ctx = await first.load(pid, "call_again")
+    await first.append_turn(ctx, {"id": "tr_1", "transcript": "one", "response": "1"})
+    await first.call_ended(ctx, None)
+    second = DynamoCallRecords(container)  # the call's next stream (a transfer back, a reconnect)
+    ctx = await second.load(pid, "call_again")
+    await second.append_turn(ctx, {"id": "tr_2", "transcript": "two", "response": "2"})
+    await second.flush()
+    assert [t["id"] for t in container.calls.list_turns("call_again")] == ["tr_1", "tr_2"]
+    assert container.calls.get(pid, "call_again")["turnCount"] == 2
+
+
+async def test_a_turn_of_a_deleted_call_does_not_stop_the_other_calls_turns(
+        container: Container, project: NewProject) -> None:
+    pid = project.project_id
+    agent = container.agents.create(pid, {"name": "A"})
+    records = DynamoCallRecords(container)
+    contexts = []
+    for name in ("call_kept", "call_deleted"):
+        new_call(container, pid, agent["id"], name)
+        contexts.append(await records.load(pid, name))
+    container.calls.table.delete(keys.project_pk(pid), keys.call_sk("call_deleted"))
+    for ctx in contexts:
+        await records.append_turn(ctx, {"id": f"tr_{ctx.call['id']}", "transcript": "hi", "response": "hello"})
+    await records.flush()
+    assert container.calls.get(pid, "call_kept")["turnCount"] == 1
+    assert container.calls.table.get(keys.project_pk(pid), keys.call_sk("call_deleted")) is None  # not revived
