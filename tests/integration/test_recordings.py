@@ -3,6 +3,7 @@ the call, reachable only with the project's key or a signed, expiring link; off 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 import wave
@@ -46,7 +47,7 @@ async def test_a_phone_calls_recording_has_both_sides_and_the_calls_length(
     call = only_call(api)
     deadline = time.monotonic() + 10
     while not call["recordingAvailable"] and time.monotonic() < deadline:
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)  # the relay runs on this loop: it must get to finish the call
         call = only_call(api)
     assert call["recordingAvailable"] and call["recordingUrl"] == f"{api_url}/v1/calls/{call['id']}/recording"
 
@@ -107,7 +108,7 @@ async def test_disable_recording_on_the_agent_or_the_call_records_nothing(
         call_id = result.call["id"]
         deadline = time.monotonic() + 10
         while api.get(f"/v1/calls/{call_id}").json()["status"] != "completed" and time.monotonic() < deadline:
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         call = api.get(f"/v1/calls/{call_id}").json()
         assert call["recordingAvailable"] is False and call["recordingUrl"] is None
         resp = api.get(f"/v1/calls/{call_id}/recording")
