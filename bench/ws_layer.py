@@ -10,7 +10,10 @@ mu-law, as the relay's reader does. Variants:
 - `ws+uvloop`: the same on uvloop;
 - `ws+uvloop+msgspec`: and the Twilio codec's fast path (what the relay runs now).
 
-Run: .venv/bin/python bench/ws_layer.py [N] [seconds]   (default 50 sockets, 10 s)
+Each socket sends at its own phase within the 20 ms, as callers do (a message every 20 ms on each
+call, the calls not in step), so most messages wake the server on their own.
+
+Run: .venv/bin/python bench/ws_layer.py [N] [seconds] [variant ...]   (default 50 sockets, 10 s, every variant)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import base64
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -87,6 +91,7 @@ async def load(n: int, seconds: float) -> None:
         stop = time.monotonic() + seconds
 
         async def caller(ws: object, stop: float = stop) -> None:
+            await asyncio.sleep(random.uniform(0.0, 0.02))  # its own phase
             deadline = time.monotonic()
             while deadline < stop:
                 await ws.send(MESSAGE)  # type: ignore[attr-defined]
@@ -117,7 +122,11 @@ def main() -> None:
         else:
             asyncio.run(serve(variant, port))
         return
-    args = [float(a) for a in sys.argv[1:]]
+    numbers = [a for a in sys.argv[1:] if not a[0].isalpha()]
+    chosen = [a for a in sys.argv[1:] if a[0].isalpha()]  # variant names: only those, in that order
+    if chosen:
+        VARIANTS[:] = chosen
+    args = [float(a) for a in numbers]
     asyncio.run(load(int(args[0]) if args else 50, args[1] if len(args) > 1 else 10.0))
 
 
