@@ -9,7 +9,8 @@ few seconds, which the relay transcribes, sends to the webhook (also here) and a
 synthesised speech.
 
 For each N it prints the relay's CPU per call-second idle and talking (the relay's own process tree,
-measured from /proc, since the load generator shares the cores), the end-of-turn model's share of
+measured from /proc, since the load generator shares the cores; and split by kind of thread: its
+event loop, awscrt's threads, the other threads), the end-of-turn model's share of
 it, memory per call, calls per core (1000 ms / CPU per talking call-second), and outbound pacing:
 how far behind its deadline clock frames went out (p50/p99/max), frames late for the far end,
 frames lost either way, event-loop lag. Every N runs, so a cost per call that grows with N shows.
@@ -101,7 +102,9 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     # Pacing counts from here: N calls set up in the same second (never so on a real line) are not
     # the steady state this measures.
     relay.stats(reset=True)
-    idle, _ = await measure(relay, idle_s)
+    threads0 = relay.cpu_by_thread()
+    idle, idle_elapsed = await measure(relay, idle_s)
+    idle_threads = per_call_second(threads0, relay.cpu_by_thread(), idle_elapsed, n)
     rss_idle = relay.rss_mib()
     stop = asyncio.Event()
     talkers = [asyncio.create_task(talk(c, line, stop)) for c in clients]
@@ -110,7 +113,9 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     others0 = [process_cpu_seconds(pid) for pid in others]
     waited0 = relay.runqueue_wait_s()
     turns0 = len(hook.requests)
+    threads0 = relay.cpu_by_thread()
     busy, elapsed = await measure(relay, steady_s)
+    talking_threads = per_call_second(threads0, relay.cpu_by_thread(), elapsed, n)
     turns = len(hook.requests) - turns0
     waited = (relay.runqueue_wait_s() - waited0) / elapsed
     model1 = model_totals(relay)
@@ -141,13 +146,19 @@ async def step(n: int, stack: LocalStack, relay: Relay, number: str, line: bytes
     talking = 1000 * busy / n
     model = 1000 * model_cpu / elapsed / n
     return {"n": n, "stats": stats, "talking": talking, "idle": 1000 * idle / n, "model": model,
-            "bare": talking - model, "share": busy, "others": load, "waited": waited, "turns": turns,
+            "bare": talking - model, "share": busy, "others": load,
+            "threads": (idle_threads, talking_threads), "waited": waited, "turns": turns,
             # What a turn costs beyond the calls' idle cost: comparable even where a starved relay did fewer turns.
             "per_turn": 1000 * (busy - idle) * elapsed / turns if turns else None, "model_decisions": decisions,
             "model_ms_each": 1000 * model_cpu / decisions if decisions else None,
             "mib_idle": (rss_idle - rss_before) / n, "mib": (rss - rss_before) / n,
             "lost_in": sent_in - (total(stats, "In") - total(totals0, "In")),
             "lost_out": total(stats, "Out") - total(totals0, "Out") - got_out}
+
+
+def per_call_second(before: dict[str, float], after: dict[str, float], elapsed: float, n: int) -> dict[str, float]:
+    """Milliseconds of CPU per call-second, by kind of thread, between two snapshots."""
+    return {kind: 1000 * (after[kind] - before[kind]) / elapsed / n for kind in after}
 
 
 def total(stats: dict[str, Any], way: str) -> int:
@@ -173,6 +184,10 @@ def report(r: dict[str, Any], workers: int) -> bool:
     else:  # the talking figure would be callers' speech alone, with no reply, TTS or playout
         print("      NO TURN reached the webhook: the talking figure measures no turns (see --relay-log)", flush=True)
         ok = False
+    idle_threads, talking_threads = r["threads"]
+    print("      by thread, idle / talking (ms per call-second): " + ", ".join(
+        f"{THREAD_KINDS[kind]} {idle_threads[kind]:.2f} / {talking_threads[kind]:.2f}" for kind in THREAD_KINDS),
+        flush=True)
     if r["model_decisions"]:
         print(f"      end-of-turn model: {r['model_decisions']} decisions, {r['model_ms_each']:.0f} ms of CPU each",
               flush=True)
@@ -182,6 +197,9 @@ def report(r: dict[str, Any], workers: int) -> bool:
           f"{1000 * r['waited']:.0f} ms a second", flush=True)
     return ok
 
+
+THREAD_KINDS = {"main": "event loop", "awscrt": "awscrt (Transcribe's TLS, HTTP/2)",
+                "threads": "other threads (boto3, Polly, records, model)"}
 
 HEADER = (f"{'calls':>5} {'idle':>6} {'talking':>8} {'model':>6} {'no-model':>7} {'/core':>6} {'MiB/call':>11} "
           f"{'CPU':>5} {'pacing p50/p99/max':>18} {'late':>4} {'lost in/out':>9} {'lag':>4}\n"

@@ -53,6 +53,26 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_by_thread(pid: int) -> dict[str, float]:
+    """CPU seconds of a process tree by kind of thread: each process's main thread (the relay's event
+    loops, and the pocketsphinx hosts' own), awscrt's event-loop threads (Transcribe's TLS and HTTP/2),
+    and every other thread (boto3 and Polly workers, the record writer, the turn model's executor)."""
+    kinds = {"main": 0, "awscrt": 0, "threads": 0}
+    for p in tree(pid):
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{p}/task"):
+                with contextlib.suppress(OSError):
+                    name = Path(f"/proc/{p}/task/{task}/comm").read_text().strip()
+                    ticks = sum(int(x) for x in _stat_of(f"/proc/{p}/task/{task}/stat")[11:13])
+                    kind = "main" if int(task) == p else "awscrt" if name.startswith("AwsEventLoop") else "threads"
+                    kinds[kind] += ticks
+    return {kind: ticks / os.sysconf("SC_CLK_TCK") for kind, ticks in kinds.items()}
+
+
+def _stat_of(path: str) -> list[str]:
+    return Path(path).read_text().rsplit(")", 1)[1].split()
+
+
 def tree_runqueue_wait_s(pid: int) -> float:
     """Seconds the main threads of a process tree have waited for a core (/proc/.../schedstat): an
     event loop waiting here is late through no fault of its own, because the cores are oversubscribed."""
@@ -117,6 +137,9 @@ class Relay:
 
     def runqueue_wait_s(self) -> float:
         return tree_runqueue_wait_s(self.pid)
+
+    def cpu_by_thread(self) -> dict[str, float]:
+        return tree_cpu_by_thread(self.pid)
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 60
