@@ -52,8 +52,10 @@ class EchoGate:
 
     def reference(self, now: float | None = None) -> float:
         """The loudest agent frame that can still be echoing now (0: the agent has been quiet)."""
-        now = self.clock() if now is None else now
         played = self._played
+        if not played:  # the agent has said nothing within the window: most frames of a call
+            return 0.0
+        now = self.clock() if now is None else now
         while played and played[0][0] < now - self.window_s:
             played.popleft()
         return max((e for t, e in played if t <= now), default=0.0)

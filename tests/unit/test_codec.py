@@ -35,6 +35,9 @@ def test_every_sample_and_every_byte_match_the_reference() -> None:
 
 def test_silence_and_round_trip() -> None:
     assert codec.decode(b"\xff\x7f") == b"\x00\x00\x00\x00"
+    frame = bytes(range(0, 256, 2))  # any bytes-like payload decodes alike, to little-endian samples
+    expected = np.array([reference_decode(b) for b in frame], dtype="<i2").tobytes()
+    assert codec.decode(frame) == codec.decode(bytearray(frame)) == codec.decode(memoryview(frame)) == expected
     tone = (8000 * np.sin(2 * np.pi * 440 * np.arange(800) / 8000)).astype(np.int16)
     back = np.frombuffer(codec.decode(codec.encode(tone.tobytes())), dtype=np.int16)
     assert np.max(np.abs(back.astype(int) - tone)) < 8000 * 0.04  # within mu-law's step size
