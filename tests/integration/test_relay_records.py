@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from media_relay.records import DynamoCallRecords
+from media_relay.records import CallContext, DynamoCallRecords
 from switchboard.container import Container
 from switchboard.store import keys
 from switchboard.store.projects import NewProject
@@ -17,15 +17,22 @@ def new_call(container: Container, project_id: str, agent_id: str, call_id: str)
                                         "toNumber": "+14155550100", "startedAt": "2026-12-01T00:00:00.000Z"})
 
 
+async def open_calls(container: Container, project_id: str, call_ids: list[str]
+                     ) -> tuple[str, DynamoCallRecords, list[CallContext]]:
+    """An agent, these calls of it (in progress), and the relay's records with each call loaded."""
+    agent_id = container.agents.create(project_id, {"name": "A"})["id"]
+    records = DynamoCallRecords(container)
+    contexts = []
+    for call_id in call_ids:
+        new_call(container, project_id, agent_id, call_id)
+        contexts.append(await records.load(project_id, call_id))
+    return agent_id, records, contexts
+
+
 async def test_turns_and_deliveries_of_several_calls_are_stored_as_the_api_reads_them(
         container: Container, project: NewProject) -> None:
     pid = project.project_id
-    agent = container.agents.create(pid, {"name": "A"})
-    records = DynamoCallRecords(container)
-    contexts = []
-    for i in range(3):
-        new_call(container, pid, agent["id"], f"call_r{i}")
-        contexts.append(await records.load(pid, f"call_r{i}"))
+    agent_id, records, contexts = await open_calls(container, pid, [f"call_r{i}" for i in range(3)])
     for n in range(2):
         for i, ctx in enumerate(contexts):
             turn: dict[str, Any] = {"id": f"tr_{i}_{n}", "transcript": f"line {n}", "response": f"answer {i}.{n}"}
@@ -39,17 +46,14 @@ async def test_turns_and_deliveries_of_several_calls_are_stored_as_the_api_reads
         call = container.calls.get(pid, f"call_r{i}")
         assert call["turnCount"] == 2 and call["lastTranscriptSnippet"] == f"answer {i}.1"
     assert container.deliveries.totals(pid) == {"total": 6, "success": 3, "failed": 3}
-    voice = container.deliveries.list_for_agent(agent["id"], 10)
+    voice = container.deliveries.list_for_agent(agent_id, 10)
     assert len(voice) == 6 and {d["channel"] for d in voice} == {"voice"}
 
 
 async def test_a_stream_that_starts_again_numbers_its_turns_after_the_stored_ones(
         container: Container, project: NewProject) -> None:
     pid = project.project_id
-    agent = container.agents.create(pid, {"name": "A"})
-    new_call(container, pid, agent["id"], "call_again")
-    first = DynamoCallRecords(container)
-    ctx = await first.load(pid, "call_again")
+    _, first, (ctx,) = await open_calls(container, pid, ["call_again"])
     await first.append_turn(ctx, {"id": "tr_1", "transcript": "one", "response": "1"})
     await first.call_ended(ctx, None)
     second = DynamoCallRecords(container)  # the call's next stream (a transfer back, a reconnect)
@@ -63,12 +67,7 @@ async def test_a_stream_that_starts_again_numbers_its_turns_after_the_stored_one
 async def test_a_turn_of_a_deleted_call_does_not_stop_the_other_calls_turns(
         container: Container, project: NewProject) -> None:
     pid = project.project_id
-    agent = container.agents.create(pid, {"name": "A"})
-    records = DynamoCallRecords(container)
-    contexts = []
-    for name in ("call_kept", "call_deleted"):
-        new_call(container, pid, agent["id"], name)
-        contexts.append(await records.load(pid, name))
+    _, records, contexts = await open_calls(container, pid, ["call_kept", "call_deleted"])
     container.calls.table.delete(keys.project_pk(pid), keys.call_sk("call_deleted"))
     for ctx in contexts:
         await records.append_turn(ctx, {"id": f"tr_{ctx.call['id']}", "transcript": "hi", "response": "hello"})

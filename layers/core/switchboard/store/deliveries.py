@@ -63,8 +63,11 @@ class DeliveryRepo:
                 for totals_sk in (TOTALS_SK, *([TOTALS_SK + keys.sub_suffix(sub)] if sub else []))]
 
     def _count(self, project_id: str, sub: str | None, counts: dict[str, int]) -> None:
-        for pk, sk, add in self._totals(project_id, sub, counts):
-            self.table.update(pk, sk, add=add)
+        self._add(self._totals(project_id, sub, counts))
+
+    def _add(self, totals: list[Totals]) -> None:
+        for pk, sk, counts in totals:
+            self.table.update(pk, sk, add=counts)
 
     def attempt(self, project_id: str, delivery_id: str, *, ok: bool, http_status: int | None,
                 error_message: str | None, response_body: str | None, duration_ms: int,
@@ -93,8 +96,7 @@ class DeliveryRepo:
                                                     http_status, error_message, response_body, duration_ms,
                                                     attempt_count, message_id, sub_account_id)
         self.table.put(item)
-        for pk, sk, counts in totals:
-            self.table.update(pk, sk, add=counts)
+        self._add(totals)
         return delivery
 
     def record_writes(self, project_id: str, agent_id: str | None, event_type: str, channel: str | None, url: str,
