@@ -25,7 +25,7 @@ SCRIPT = ["I have a question about my order", "can you check the delivery date",
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = make_localhost_cert(Path(tmp))
-        transcribe = FakeTranscribe(SCRIPT)
+        transcribe = FakeTranscribe(SCRIPT, secret_key="local")  # the key relay_proc gives the relay
         stt = ThreadedHypercorn(transcribe, cert, key).start()
         polly = FakePolly(block_ms=200, pace_s=0.02)
         tts = ThreadedUvicorn(polly.app).start()

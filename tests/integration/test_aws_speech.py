@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import os
 import struct
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -80,7 +81,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def fake(tls: tuple[Path, Path]) -> Iterator[tuple[FakeTranscribe, ThreadedHypercorn]]:
-    app = FakeTranscribe(SCRIPT)
+    app = FakeTranscribe(SCRIPT, secret_key=os.environ["AWS_SECRET_ACCESS_KEY"])
     server = ThreadedHypercorn(app, *tls).start()
     yield app, server
     server.stop()
@@ -201,6 +202,9 @@ async def test_stream_is_replaced_before_its_time_limit_and_recognition_continue
     final = (await until_final(results))[-1]
     assert final.text == SCRIPT[1]
     assert app.streams[0].ended_by_client, "the old stream was not ended cleanly"
+    # Every event's chunk signature held, the SDK's own end-of-stream frame's too (it chains on ours).
+    assert app.streams[0].verified_signatures == app.streams[0].audio_events + 1
+    assert app.streams[1].verified_signatures == app.streams[1].audio_events > 0
     assert SCRIPT[1] in app.streams[1].utterances
     assert final.start_ms is not None and final.start_ms > 1000  # times run on across streams
 
@@ -215,6 +219,16 @@ async def test_a_mid_stream_exception_reconnects_with_backoff(open_stt, fake) ->
     await stream.flush()
     assert (await until_final(results))[-1].text == SCRIPT[0]
     assert app.streams[0].utterances == [] and app.streams[1].utterances == [SCRIPT[0]]
+
+
+async def test_events_signed_with_another_key_are_refused_by_the_service(open_stt, fake) -> None:
+    """The fake checks every chunk signature (above, they all held): a wrong key ends the stream."""
+    app, _ = fake
+    app.secret_key = "not-the-key-the-relay-signs-with"
+    stream = await open_stt(transcribe_keepalive_seconds=0, transcribe_max_retries=0)
+    with pytest.raises(UpstreamError, match="BadRequestException"):
+        await until_final(stream.results())
+    assert app.streams[0].verified_signatures == 0 and app.streams[0].audio_events == 0
 
 
 async def test_a_400_at_start_is_a_clear_error_and_is_not_retried(fake, tls) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import hashlib
+import hmac
 import ipaddress
 import json
 import socket
@@ -57,6 +59,38 @@ class StreamLog:
     audio_events: int = 0
     ended_by_client: bool = False
     utterances: list[str] = field(default_factory=list)
+    verified_signatures: int = 0  # events whose chunk signature was checked (a fake given the secret key)
+
+
+class ChunkSignatures:
+    """The service's side of SigV4 event signing: each event's signature chains on the one before,
+    starting from the request's `Authorization` signature, and signs the event's `:date` header and
+    payload under the scope of that date."""
+
+    def __init__(self, authorization: str, secret_key: str) -> None:
+        credential = authorization.split("Credential=")[1].split(",")[0]
+        _, _, self.region, self.service, _ = credential.split("/")
+        self.prior = authorization.split("Signature=")[1].strip()
+        self.secret_key = secret_key
+
+    def check(self, envelope: dict[str, Any], payload: bytes) -> bool:
+        date_raw = envelope.get(":date", b"")
+        signature = envelope.get(":chunk-signature", b"")
+        if len(date_raw) != 8:
+            return False
+        when = datetime.datetime.fromtimestamp(int.from_bytes(date_raw, "big") / 1000, datetime.UTC)
+        stamp = when.strftime("%Y%m%dT%H%M%SZ")
+        key = ("AWS4" + self.secret_key).encode()
+        for part in (stamp[:8], self.region, self.service, "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        date_header = bytes([5]) + b":date" + bytes([8]) + date_raw
+        text = (f"AWS4-HMAC-SHA256-PAYLOAD\n{stamp}\n{stamp[:8]}/{self.region}/{self.service}/aws4_request\n"
+                f"{self.prior}\n{hashlib.sha256(date_header).hexdigest()}\n{hashlib.sha256(payload).hexdigest()}")
+        expected = hmac.new(key, text.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, signature):
+            return False
+        self.prior = expected.hex()
+        return True
 
 
 class Recogniser:
@@ -132,8 +166,9 @@ class Recogniser:
 class FakeTranscribe:
     """The ASGI app and its knobs; tests read `streams` and set the failure switches."""
 
-    def __init__(self, script: list[str]) -> None:
+    def __init__(self, script: list[str], *, secret_key: str | None = None) -> None:
         self.script = list(script)
+        self.secret_key = secret_key  # given, every event's chunk signature is checked, as the service does
         self.cursor = 0
         self.word_ms = 200
         self.final_silence_ms: int | None = 500
@@ -184,6 +219,7 @@ class FakeTranscribe:
         rate = int(headers.get("x-amzn-transcribe-sample-rate", "8000"))
         stabilise = headers.get("x-amzn-transcribe-enable-partial-results-stabilization", "").lower() == "true"
         recogniser, decoder, failed = Recogniser(self, log, rate, stabilise), MessageDecoder(), False
+        signatures = ChunkSignatures(headers["authorization"], self.secret_key) if self.secret_key else None
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -191,6 +227,13 @@ class FakeTranscribe:
             for envelope, inner_bytes in decoder.feed(message.get("body", b"")):
                 if failed:
                     continue
+                if signatures is not None:
+                    if not signatures.check(envelope, inner_bytes):
+                        failed = True
+                        await send({"type": "http.response.body", "more_body": True, "body": exception_frame(
+                            "BadRequestException", "The event's chunk signature does not match.")})
+                        continue
+                    log.verified_signatures += 1
                 if not inner_bytes:  # the empty signed envelope: the client ended its audio
                     log.ended_by_client = True
                     continue
