@@ -146,8 +146,11 @@ class CallSink:
 
 
 class Transport(Protocol):
-    wire: Wire
-    carrier: CarrierPort
+    @property
+    def wire(self) -> Wire: ...  # read-only members: a transport may hold a more specific kind
+
+    @property
+    def carrier(self) -> CarrierPort: ...
 
     async def read(self, sink: CallSink) -> None:
         """Feed the far end's traffic into `sink` until the far end stops."""
@@ -174,7 +177,7 @@ async def run_call(deps: RelayDeps, ctx: CallContext, plan: CallPlan, transport:
                 records=BoundRecords(deps.records, ctx), clock=deps.clock, carrier=transport.carrier,
                 spawn=group.create_task, timer=deps.word_timer)
             listener = Listener(vad, stt, Endpointer(plan, deps.turn_model), engine.post, group.create_task,
-                                denoise=denoiser_for(plan.denoising_mode))
+                                denoise=denoiser_for(plan.denoising_mode), agent_floor=lambda: bool(playout.pieces))
             helpers = [group.create_task(playout.run()), group.create_task(listener.transcripts())]
             deciding = group.create_task(engine.run())
             try:
