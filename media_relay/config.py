@@ -52,6 +52,8 @@ class RelaySettings(BaseSettings):
     # The agent's audio per Twilio media message (whole 20 ms frames); 20: one frame per message, as before.
     playout_message_ms: int = Field(default=100, ge=20, le=500, multiple_of=20)
     transcribe_chunk_ms: int = Field(default=100, ge=20, le=1000)
+    # Event size while the caller talks and the agent is silent (media_relay/listener.py says when).
+    transcribe_voiced_chunk_ms: int = Field(default=200, ge=20, le=1000)
     transcribe_grace_ms: int = Field(default=300, ge=0)
     transcribe_max_stream_s: float = Field(default=4 * 3600 - 300, gt=0, le=4 * 3600)
     transcribe_connect_timeout_s: float = Field(default=10.0, gt=0)

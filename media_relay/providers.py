@@ -20,7 +20,8 @@ def _transcribe(config: RelaySettings) -> SpeechToText:
 
     options = TranscribeOptions(
         stability=None if config.transcribe_stability == "off" else config.transcribe_stability,
-        chunk_ms=config.transcribe_chunk_ms, grace_ms=config.transcribe_grace_ms,
+        chunk_ms=config.transcribe_chunk_ms, voiced_chunk_ms=config.transcribe_voiced_chunk_ms,
+        grace_ms=config.transcribe_grace_ms,
         max_stream_s=config.transcribe_max_stream_s, connect_timeout_s=config.transcribe_connect_timeout_s,
         max_retries=config.transcribe_max_retries, partials=config.transcribe_partials,
         keepalive_s=config.transcribe_keepalive_seconds)

@@ -116,6 +116,9 @@ class PocketsphinxStream:
                 await self.queue.put(Transcript(partial, False, None, self.utterance_start_ms,
                                                 self.samples * 1000 // SAMPLE_RATE))
 
+    def pace(self, coarse: bool) -> None:
+        """Frames reach the decoder as they come; there are no pieces to size."""
+
     async def flush(self) -> None:
         """End of the caller's utterance: finalise and publish the transcript."""
         tail, self.pending = bytes(self.pending), bytearray()

@@ -34,6 +34,10 @@ class TranscribeOptions:
     sample_rate: int = SAMPLE_RATE
     stability: str | None = "high"  # partial-results stabilisation: high | medium | low, None = off
     chunk_ms: int = 100
+    # While `pace(coarse=True)`: the caller is mid-speech and nobody reads their words before a pause.
+    # Each event costs the loop its framing, signing and an HTTP/2 write; words arrive up to
+    # `voiced_chunk_ms - chunk_ms` later, but never later at a pause (the listener turns it off there).
+    voiced_chunk_ms: int = 200
     grace_ms: int = 300  # after flush(), how long to wait for Transcribe's own final
     max_stream_s: float = STREAM_LIMIT_S - 300  # replace a stream this long before the service ends it
     connect_timeout_s: float = 10.0
@@ -191,7 +195,9 @@ class TranscribeStream:
                  clock: Callable[[], float] = time.monotonic, jitter: Callable[[], float] = random.random) -> None:
         self._connect, self.options, self._clock, self._jitter = connect, options, clock, jitter
         self._bytes_per_s = options.sample_rate * 2
-        self._chunk_bytes = self._bytes_per_s * options.chunk_ms // 1000
+        self._fine_bytes = self._bytes_per_s * options.chunk_ms // 1000
+        self._coarse_bytes = max(self._fine_bytes, self._bytes_per_s * options.voiced_chunk_ms // 1000)
+        self._chunk_bytes = self._fine_bytes
         self._pending = bytearray()
         self._chunks: deque[bytes] = deque(maxlen=max(1, round(options.backlog_s * 1000 / options.chunk_ms)))
         self._audio = asyncio.Event()
@@ -221,6 +227,11 @@ class TranscribeStream:
         while len(self._pending) >= self._chunk_bytes:
             self._enqueue(bytes(self._pending[:self._chunk_bytes]))
             del self._pending[:self._chunk_bytes]
+
+    def pace(self, coarse: bool) -> None:
+        self._chunk_bytes = self._coarse_bytes if coarse else self._fine_bytes
+        if not coarse and len(self._pending) >= self._fine_bytes:  # what waited for a larger piece goes now
+            self._enqueue_tail()
 
     async def flush(self) -> None:
         self._enqueue_tail()
@@ -291,13 +302,13 @@ class TranscribeStream:
         """Silence while the caller is not heard: level with the clock, or a keep-alive chunk now and then."""
         if self.options.keepalive_s > 0:
             quiet = self._clock() - max(self._last_send, self._origin)
-            return bytes(self._chunk_bytes) if quiet >= self.options.keepalive_s else b""
+            return bytes(self._fine_bytes) if quiet >= self.options.keepalive_s else b""
         due = int((self._clock() - self._origin) * self._bytes_per_s) - self._sent
-        if due < self._chunk_bytes:
+        if due < self._fine_bytes:
             return b""
         if due > self._bytes_per_s:  # far behind (a reconnect): restart the clock rather than burst
             self._origin = self._clock() - self._sent / self._bytes_per_s
-        return bytes(self._chunk_bytes)
+        return bytes(self._fine_bytes)
 
     async def _write(self, conn: StreamConnection) -> bool:
         """Send audio until closing (False) or until the stream is due for replacement (True)."""
@@ -308,7 +319,7 @@ class TranscribeStream:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 return True
-            chunk = await self._next_chunk(min(self.options.chunk_ms / 1000, remaining), remaining)
+            chunk = await self._next_chunk(min(self._chunk_bytes / self._bytes_per_s, remaining), remaining)
             if chunk:
                 await conn.send(chunk)
                 self._sent += len(chunk)

@@ -136,6 +136,25 @@ async def test_transcripts_arrive_as_growing_partials_then_the_services_final(op
     assert app.streams[0].audio_bytes / app.streams[0].audio_events >= 1000, "audio went out in 20 ms frames"
 
 
+async def test_voiced_audio_goes_in_200_ms_events_until_the_pace_turns_fine(open_stt, fake) -> None:
+    """The listener sets the pace: coarse while the caller talks and the agent is silent; at a pause
+    what is pending goes at once, so the words before it are no later than with 100 ms events."""
+    app, _ = fake
+    stream = await open_stt(transcribe_keepalive_seconds=10)
+    stream.pace(True)
+    await push(stream, tone(1000), realtime=True)
+    await push(stream, tone(140), realtime=True)  # 140 ms wait for a 200 ms event
+    await wait_until(lambda: bool(app.streams) and sum(app.streams[0].event_bytes) >= 16000)
+    assert app.streams[0].event_bytes == [3200] * 5
+    paced_at = time.monotonic()
+    stream.pace(False)
+    await wait_until(lambda: sum(app.streams[0].event_bytes) >= 16000 + 2240)
+    assert time.monotonic() - paced_at < 0.08, "the pending 140 ms waited for its tick"
+    await push(stream, tone(200), realtime=True)
+    await wait_until(lambda: sum(app.streams[0].event_bytes) >= 16000 + 2240 + 3200)
+    assert app.streams[0].event_bytes[5:] == [2240, 1600, 1600]
+
+
 async def test_silence_keeps_an_idle_stream_fed_at_real_time(open_stt, fake) -> None:
     """The service ends a stream after 15 s without audio; a caller on hold must not cause that."""
     app, _ = fake

@@ -57,6 +57,7 @@ class StreamLog:
     headers: dict[str, str]
     audio_bytes: int = 0
     audio_events: int = 0
+    event_bytes: list[int] = field(default_factory=list)  # each audio event's size
     ended_by_client: bool = False
     utterances: list[str] = field(default_factory=list)
     verified_signatures: int = 0  # events whose chunk signature was checked (a fake given the secret key)
@@ -242,6 +243,7 @@ class FakeTranscribe:
                     continue
                 log.audio_bytes += len(audio)
                 log.audio_events += 1
+                log.event_bytes.append(len(audio))
                 if self.exception_after_bytes is not None and log.audio_bytes >= self.exception_after_bytes:
                     self.exception_after_bytes, failed = None, True
                     await send({"type": "http.response.body", "more_body": True,

@@ -38,6 +38,8 @@ class _Stt:
 
     async def flush(self) -> None: ...
 
+    def pace(self, coarse: bool) -> None: ...
+
 
 async def _listen(frames: list[bytes], score: float = 0.97, words: str = "when are you open",
                   plan: dict[str, Any] | None = None) -> list[tuple[int, str]]:
