@@ -60,6 +60,7 @@ class Relay:
         self.idle.set()
         self.on_calls_changed: Callable[[int], None] = lambda active: None
         self._lag_watch: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
         self.stall_reporter: asyncio.Task[None] | None = None
 
     async def process_request(self, connection: WsConnection, request: Request) -> Response | None:
@@ -135,11 +136,23 @@ class Relay:
         if port is not None:
             await self.server.listen(host, port)
         self._lag_watch = asyncio.create_task(self.deps.stats.watch_loop())
+        self._warming = asyncio.create_task(self._warm_speech())
         if self.http_side is not None:
             await self.http_side.start()
         return self
 
+    async def _warm_speech(self) -> None:
+        """A recogniser that is slow to set up (pocketsphinx: its model) does it before the first call."""
+        warm = getattr(self.deps.stt, "warm", None)
+        if warm is not None:
+            try:
+                await warm()
+            except Exception:
+                logger.exception("speech-to-text warm-up failed; calls set it up themselves")
+
     async def stop(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
         if self.http_side is not None:
             await self.http_side.stop()
         if self._lag_watch is not None:

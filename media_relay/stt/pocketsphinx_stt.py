@@ -28,6 +28,9 @@ TELEPHONE_CMN = "43.83,18.89,-12.89,26.17,-6.83,-1.06,10.96,-13.06,9.34,-0.93,-1
 DECODER_OPTIONS: dict[str, Any] = {"samprate": 16000, "cmninit": TELEPHONE_CMN, "fwdflat": False,
                                    "loglevel": "FATAL"}
 CHUNK_BYTES = 1600  # 100 ms at 8 kHz: decode in steps small enough to keep up, big enough to be cheap
+# Building a decoder (loading the model) takes 350-450 ms, and a call's engine waits for its stream:
+# ended calls' decoders are kept, reset, for the next calls, and each host builds one at start.
+SPARE_DECODERS = 4
 
 
 def word_confidence(decoder: Any) -> float | None:
@@ -55,6 +58,14 @@ class HostDecoder:
         hyp = self.decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
+    def reset(self) -> None:
+        """As new for the next call: no utterance open, normalisation back to the telephone start."""
+        if self.in_utterance:
+            self.decoder.end_utt()
+            self.in_utterance = False
+        self.decoder.reinit_feat()  # the front end as configured: normalisation from TELEPHONE_CMN again
+        self.upsampler = StreamingUpsampler()
+
     def finish(self, tail: bytes) -> tuple[str, float | None]:
         if tail:
             self.process(tail)
@@ -69,18 +80,27 @@ class HostDecoder:
 
 
 _decoders: dict[int, HostDecoder] = {}
+_spare: list[HostDecoder] = []
 
 
 def _open(stream_id: int) -> None:
-    _decoders[stream_id] = HostDecoder()
+    _decoders[stream_id] = _spare.pop() if _spare else HostDecoder()
 
 
 def _close(stream_id: int) -> None:
-    _decoders.pop(stream_id, None)
+    decoder = _decoders.pop(stream_id, None)
+    if decoder is not None and len(_spare) < SPARE_DECODERS:
+        decoder.reset()
+        _spare.append(decoder)
+
+
+def _warm() -> None:
+    if not _spare:
+        _spare.append(HostDecoder())
 
 
 HOST_OPS: dict[str, Any] = {
-    "stt_open": _open, "stt_close": _close,
+    "stt_open": _open, "stt_close": _close, "stt_warm": _warm,
     "stt_process": lambda stream_id, pcm8k: _decoders[stream_id].process(pcm8k),
     "stt_finish": lambda stream_id, tail: _decoders[stream_id].finish(tail),
 }
@@ -147,6 +167,11 @@ class PocketsphinxStt:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pocketsphinx")
         self.hosts = [SphinxHost() for _ in range(threads)]
         self._ids = itertools.count(1)
+
+    async def warm(self) -> None:
+        """Start the hosts and build a decoder in each, before the first call waits for one."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self.executor, host.call, "stt_warm") for host in self.hosts))
 
     async def open_stream(self, *, language: str, sample_rate: int = SAMPLE_RATE) -> PocketsphinxStream:
         if sample_rate != SAMPLE_RATE:
