@@ -14,6 +14,7 @@ from smithy_aws_event_stream.events import EventHeaderEncoder, EventMessage
 from smithy_json import JSONCodec
 
 from media_relay.stt.audio_events import EventSigner
+from media_relay.stt.transcribe_sdk import AudioPublisher
 from tests.support.eventstream import MessageDecoder
 
 SEED = b"6d1f3a2b" * 8  # the request's signature, as hex
@@ -97,3 +98,12 @@ def test_each_signature_depends_on_the_one_before() -> None:
     b.audio(b"other", SECRET, when)
     assert a.audio(b"same", SECRET, when) != b.audio(b"same", SECRET, when)
     assert a.prior != b.prior
+
+
+def test_a_publisher_of_another_sdk_version_keeps_the_sdks_own_path() -> None:
+    sink = Capture()
+    publisher, _ = sdk_publisher(sink)
+    assert isinstance(AudioPublisher.over(publisher), AudioPublisher)
+    del publisher._signing_config.signer._prior_signature  # internals this was not written for
+    assert AudioPublisher.over(publisher) is None
+    assert AudioPublisher.over(object()) is None
