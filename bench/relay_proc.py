@@ -20,8 +20,9 @@ import httpx
 from stack import ROOT, LocalStack, free_port
 
 
-def _stat(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat(path: str) -> list[str]:
+    """The fields of a /proc stat file after the command name (which may hold spaces and parentheses)."""
+    return Path(path).read_text().rsplit(")", 1)[1].split()
 
 
 def _children(pid: int) -> list[int]:
@@ -48,7 +49,7 @@ def tree_cpu_seconds(pid: int) -> float:
     total = 0.0
     for p in tree(pid):
         with contextlib.suppress(OSError):
-            f = _stat(p)
+            f = _stat(f"/proc/{p}/stat")
             total += sum(int(x) for x in f[11:15])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -63,14 +64,10 @@ def tree_cpu_by_thread(pid: int) -> dict[str, float]:
             for task in os.listdir(f"/proc/{p}/task"):
                 with contextlib.suppress(OSError):
                     name = Path(f"/proc/{p}/task/{task}/comm").read_text().strip()
-                    ticks = sum(int(x) for x in _stat_of(f"/proc/{p}/task/{task}/stat")[11:13])
+                    ticks = sum(int(x) for x in _stat(f"/proc/{p}/task/{task}/stat")[11:13])
                     kind = "main" if int(task) == p else "awscrt" if name.startswith("AwsEventLoop") else "threads"
                     kinds[kind] += ticks
     return {kind: ticks / os.sysconf("SC_CLK_TCK") for kind, ticks in kinds.items()}
-
-
-def _stat_of(path: str) -> list[str]:
-    return Path(path).read_text().rsplit(")", 1)[1].split()
 
 
 def tree_runqueue_wait_s(pid: int) -> float:

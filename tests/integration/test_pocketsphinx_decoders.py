@@ -3,7 +3,6 @@ call's engine, its greeting included, waited for it. A reused decoder hears as a
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -67,4 +66,3 @@ async def test_after_warming_a_stream_opens_without_building_a_decoder() -> None
     second = await stt.open_stream(language="en-US")  # the closed stream's decoder, reset
     assert time.monotonic() - started < 0.2
     await second.close()
-    await asyncio.sleep(0)
