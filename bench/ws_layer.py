@@ -8,7 +8,9 @@ mu-law, as the relay's reader does. Variants:
 - `websockets`: websockets' asyncio server, with json + base64 parsing (the relay before);
 - `ws`: the relay's WebSocket layer (media_relay/ws) on asyncio's loop, same parsing;
 - `ws+uvloop`: the same on uvloop;
-- `ws+uvloop+msgspec`: and the Twilio codec's fast path (what the relay runs now).
+- `ws+uvloop+msgspec`: and the Twilio codec's fast path;
+- `ws+uvloop+msgspec+direct`: and each message taken as it arrives (`WsConnection.direct`), with no
+  task switch, as the relay's Twilio reader takes a quiet caller's audio (what the relay runs now).
 
 Each socket sends at its own phase within the 20 ms, as callers do (a message every 20 ms on each
 call, the calls not in step), so most messages wake the server on their own.
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from relay_proc import tree_cpu_seconds  # noqa: E402
 from stack import free_port  # noqa: E402
 
-VARIANTS = ["websockets", "ws", "ws+uvloop", "ws+uvloop+msgspec"]
+VARIANTS = ["websockets", "ws", "ws+uvloop", "ws+uvloop+msgspec", "ws+uvloop+msgspec+direct"]
 MESSAGE = json.dumps({"event": "media", "sequenceNumber": "5", "streamSid": "MZ" + "a" * 32,
                       "media": {"track": "inbound", "chunk": "4", "timestamp": "80",
                                 "payload": base64.b64encode(bytes(range(160))).decode()}}, separators=(",", ":"))
@@ -50,10 +52,18 @@ async def serve(variant: str, port: int) -> None:
 
     count = 0
 
+    def take(raw: str | bytes) -> None:
+        nonlocal count
+        msg = tp.parse(raw)
+        codec.decode(msg.payload)  # type: ignore[union-attr]
+        count += 1
+
     async def handle(ws: object) -> None:
         nonlocal count
+        if variant.endswith("+direct"):
+            ws.direct = take  # type: ignore[attr-defined]
         async for raw in ws:  # type: ignore[attr-defined]
-            if variant.endswith("msgspec"):
+            if "msgspec" in variant:
                 msg = tp.parse(raw)
                 codec.decode(msg.payload)  # type: ignore[union-attr]
             else:
@@ -108,7 +118,7 @@ async def load(n: int, seconds: float) -> None:
         for ws in sockets:
             await ws.close()
         proc.wait(timeout=10)
-        print(f"{variant:<20} {1e6 * cpu / handled:6.1f} µs per message ({handled} messages, "
+        print(f"{variant:<26} {1e6 * cpu / handled:6.1f} µs per message ({handled} messages, "
               f"{1000 * cpu / (n * seconds):.2f} ms of CPU per call-second)", flush=True)
 
 

@@ -31,7 +31,7 @@ from media_relay.engine.machine import CallEngine
 from media_relay.engine.plan import CallPlan, RelayLimits
 from media_relay.engine.speaker import Speaker
 from media_relay.hosted import HostedResponder
-from media_relay.listener import Listener
+from media_relay.listener import Heard, Listener
 from media_relay.llm.config import LlmSettings
 from media_relay.llm.factory import build_language_model
 from media_relay.llm.port import LanguageModel
@@ -137,6 +137,17 @@ class CallSink:
         if self.recorder is not None:
             self.recorder.caller(pcm)
         await self.listener.hear(pcm)
+
+    def audio_now(self, pcm: bytes) -> Heard | None:
+        """`audio` without a task switch: None when it is all done, else what `follow` must finish
+        before any later audio (see `Listener.take`)."""
+        self.stats.frames_in += 1
+        if self.recorder is not None:
+            self.recorder.caller(pcm)
+        return self.listener.take(pcm)
+
+    async def follow(self, heard: Heard) -> None:
+        await self.listener.follow(heard)
 
     def mark(self, name: str) -> None:
         self.engine.post(ev.MarkPlayed(name))

@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from media_relay.audio.vad import VadController, VadEvent
@@ -26,6 +27,15 @@ PREROLL_FRAMES = 15  # 300 ms of audio before the VAD decided "speech", so first
 # floor (words over it decide an interruption). After this much quiet it goes in the smallest pieces
 # again, so the words before a pause reach the recogniser no later than with small pieces throughout.
 FINE_AFTER_QUIET_MS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """Caller audio `Listener.take` could not finish at once: a frame that needs awaiting, and the rest."""
+
+    frame: bytes
+    event: VadEvent | None
+    rest: bytes
 
 
 class Listener:
@@ -42,29 +52,57 @@ class Listener:
     async def hear(self, pcm: bytes) -> None:
         """Caller audio (PCM8K), any whole number of frames."""
         for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
-            frame = pcm[start:start + FRAME_BYTES_PCM]
-            if self.denoise is not None:
-                frame = self.denoise(frame)
-            event = self.vad.feed(frame, self.stream_ms)
-            self.stream_ms += FRAME_MS
-            if event is not None and event.kind != "speech_stopped":
-                await self._on_vad(event)  # first: a barge-in must not wait for the recogniser
-            if self.vad.speaking:
-                self._pace()
-            if event is not None and event.kind == "speech_started":
-                self.endpointer.start(b"".join(self.preroll))
-                for earlier in self.preroll:
-                    await self.stt.push(earlier)
-                self.preroll.clear()
-            if self.vad.speaking or event is not None:
-                self.endpointer.add(frame)
-                await self.stt.push(frame)
-            else:
+            frame, event = self._classify(pcm[start:start + FRAME_BYTES_PCM])
+            if event is None and not self.vad.speaking:
                 self.preroll.append(frame)
-            if event is not None and event.kind == "speech_stopped":
-                await self._on_vad(event)  # after the last frame reached the recogniser
-            elif self.vad.paused and self.endpointer.ends_now(self.vad.silent_ms):
-                await self._end_early()
+            else:
+                await self._act(frame, event)
+
+    def take(self, pcm: bytes) -> Heard | None:
+        """Caller audio taken at once, with nothing to await while the caller is quiet (most frames of
+        every call): None when every frame was quiet, else the first frame that was not, with the rest
+        of `pcm`, for `follow` (which the caller awaits before any later audio)."""
+        for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
+            frame, event = self._classify(pcm[start:start + FRAME_BYTES_PCM])
+            if event is None and not self.vad.speaking:
+                self.preroll.append(frame)
+            else:
+                return Heard(frame, event, pcm[start + FRAME_BYTES_PCM:])
+        return None
+
+    async def follow(self, heard: Heard) -> None:
+        """What `take` left: its frame's consequences, then the audio after it."""
+        await self._act(heard.frame, heard.event)
+        if heard.rest:
+            await self.hear(heard.rest)
+
+    def _classify(self, frame: bytes) -> tuple[bytes, VadEvent | None]:
+        if self.denoise is not None:
+            frame = self.denoise(frame)
+        event = self.vad.feed(frame, self.stream_ms)
+        self.stream_ms += FRAME_MS
+        return frame, event
+
+    async def _act(self, frame: bytes, event: VadEvent | None) -> None:
+        """A frame that is voiced, inside an utterance, or changed the VAD's state."""
+        if event is not None and event.kind != "speech_stopped":
+            await self._on_vad(event)  # first: a barge-in must not wait for the recogniser
+        if self.vad.speaking:
+            self._pace()
+        if event is not None and event.kind == "speech_started":
+            self.endpointer.start(b"".join(self.preroll))
+            for earlier in self.preroll:
+                await self.stt.push(earlier)
+            self.preroll.clear()
+        if self.vad.speaking or event is not None:
+            self.endpointer.add(frame)
+            await self.stt.push(frame)
+        else:  # the utterance ended (early) between the frame's VAD and now
+            self.preroll.append(frame)
+        if event is not None and event.kind == "speech_stopped":
+            await self._on_vad(event)  # after the last frame reached the recogniser
+        elif self.vad.paused and self.endpointer.ends_now(self.vad.silent_ms):
+            await self._end_early()
 
     def _pace(self) -> None:
         coarse = self.vad.silent_ms < FINE_AFTER_QUIET_MS and not self.agent_floor()

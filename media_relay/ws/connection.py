@@ -4,7 +4,8 @@ websockets' sans-I/O `ServerProtocol`; whole, masked, unfragmented data frames a
 To a session it looks like websockets' `ServerConnection` as the relay uses it: `async for message in
 ws`, `await ws.send(str | bytes)`, `await ws.close(code, reason)`, `remote_address`, `request`,
 and `respond()` for `process_request`. Received messages wait in a deque; the reader task is woken
-only when it is waiting, and sends write straight to the transport.
+only when it is waiting, and sends write straight to the transport. A reader may also take messages
+as they arrive (`direct`), with no task switch: per message, that is the largest cost it can shed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +44,10 @@ class WsConnection(asyncio.Protocol):
         self.handler_task: asyncio.Task[None] | None = None
         self._buf = bytearray()
         self._fast = False  # open, and frames are parsed here (not by websockets' reader)
-        self._messages: deque[str | bytes] = deque()
+        self._messages: deque[Any] = deque()
+        # Takes a message as it arrives while none is queued: returns None when it took it, else what
+        # the reader gets in its place (the message, or what was made of it), queued in order.
+        self.direct: Callable[[str | bytes], object | None] | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._fragments: list[bytes] | None = None  # a fragmented message (read by websockets), in parts
         self._fragmented_text = False
@@ -63,7 +68,7 @@ class WsConnection(asyncio.Protocol):
     def __aiter__(self) -> WsConnection:
         return self
 
-    async def __anext__(self) -> str | bytes:
+    async def __anext__(self) -> Any:  # str | bytes, or what `direct` returned
         while not self._messages:
             if self.protocol.state is CLOSED or self._lost.done():
                 exc = self._close_exc()
@@ -208,7 +213,12 @@ class WsConnection(asyncio.Protocol):
                 return
         else:
             message = payload
-        self._messages.append(message)
+        item: object = message
+        if self.direct is not None and not self._messages:
+            item = self.direct(message)
+            if item is None:
+                return
+        self._messages.append(item)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
