@@ -6,8 +6,10 @@ process of its own (`speech_fakes.py`, which also checks every chunk signature),
 frames of a loud tone into each at real time, as the listener does while a caller talks. It prints
 this process's CPU per event and per talking call-second, for each way of building the events:
 
-- `relay`: the relay's own framing and signing (`media_relay/stt/audio_events.py`);
-- `sdk`: the SDK's publisher (its shape serializer, header encoder and signer), as before;
+- `relay`: the relay's own framing and signing (`media_relay/stt/audio_events.py`), each event
+  written straight onto the HTTP/2 stream (`media_relay/stt/h2_body.py`);
+- `signed`: the relay's framing and signing, written through the SDK's body task (as before h2_body);
+- `sdk`: the SDK's publisher (its shape serializer, header encoder and signer) and body task;
 - `none`: the same pushes into a stream that drops them: the harness's own cost, to subtract;
 
 and each event size: 100 ms (the default, and always while the agent holds the floor) and 200 ms
@@ -15,7 +17,8 @@ and each event size: 100 ms (the default, and always while the agent holds the f
 so a machine whose speed drifts loads them alike.
 
 Run: .venv/bin/python bench/transcribe_send.py [N streams] [seconds] [variant ...]
-(variants: none-100 relay-100 sdk-100 relay-200 sdk-200; default: all, N=20, 8 s, two rounds)
+(variants: none-100 relay-100 signed-100 sdk-100 relay-200 signed-200 sdk-200; default: all, N=20,
+8 s, two rounds)
 """
 
 from __future__ import annotations
@@ -37,7 +40,15 @@ from media_relay.ports import FRAME_BYTES_PCM  # noqa: E402
 from media_relay.stt import transcribe_sdk  # noqa: E402
 from media_relay.stt.transcribe_stream import TranscribeOptions  # noqa: E402
 
-VARIANTS = ["none-100", "relay-100", "sdk-100", "relay-200", "sdk-200"]
+VARIANTS = ["none-100", "relay-100", "signed-100", "sdk-100", "relay-200", "signed-200", "sdk-200"]
+
+
+class NoDirectBody:
+    """For `signed`: no stream is written directly, so events go through the SDK's body task."""
+
+    @staticmethod
+    def over(stream: object) -> None:
+        return None
 TONE = struct.pack(f"<{FRAME_BYTES_PCM // 2}h",
                    *(int(8000 * math.sin(2 * math.pi * 440 * i / 8000)) for i in range(FRAME_BYTES_PCM // 2)))
 
@@ -68,7 +79,9 @@ async def talk(stream: transcribe_sdk.TranscribeStream | Dropped, seconds: float
 async def measure(variant: str, fakes: dict[str, str], n: int, seconds: float) -> tuple[float, int]:
     """This process's CPU seconds while N streams talk, and the events they sent."""
     how, size = variant.split("-")
-    own = transcribe_sdk.AudioPublisher.over
+    own, direct = transcribe_sdk.AudioPublisher.over, transcribe_sdk.DirectBody
+    if how == "signed":
+        transcribe_sdk.DirectBody = NoDirectBody  # type: ignore[misc,assignment]
     if how == "sdk":  # the SDK's own publisher, as before the relay framed and signed events itself
         transcribe_sdk.AudioPublisher.over = classmethod(lambda cls, publisher: None)  # type: ignore[method-assign,assignment]
     try:
@@ -87,6 +100,7 @@ async def measure(variant: str, fakes: dict[str, str], n: int, seconds: float) -
         return cpu, events
     finally:
         transcribe_sdk.AudioPublisher.over = own  # type: ignore[method-assign]
+        transcribe_sdk.DirectBody = direct  # type: ignore[misc]
 
 
 async def main(n: int, seconds: float, variants: list[str]) -> None:

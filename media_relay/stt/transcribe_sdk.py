@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,6 +35,7 @@ from smithy_http.aio.crt import AWSCRTHTTPClient, AWSCRTHTTPClientConfig
 
 from media_relay.ports import SAMPLE_RATE
 from media_relay.stt.audio_events import EventSigner
+from media_relay.stt.h2_body import DirectBody
 from media_relay.stt.transcribe_events import RETRYABLE, messages, segments_of
 from media_relay.stt.transcribe_stream import Segment, ServiceFault, TranscribeOptions, TranscribeStream
 
@@ -108,6 +110,25 @@ class CrtTransport(AWSCRTHTTPClient):
         self._socket_options.connect_timeout_ms = connect_timeout_ms
         self._connections = {}
         self._closed = False
+        self._body: Any = None  # the body of the request `send` is opening
+
+    def _create_body_generator(self, body: Any) -> Any:
+        self._body = body
+        return super()._create_body_generator(body)
+
+    async def _await_response(self, stream: Any) -> Any:
+        # `send` opens the stream for `_body` and hands it here at once (nothing awaited in between).
+        if self._body is not None:
+            with contextlib.suppress(TypeError):  # no weak references to either: no direct writes
+                STREAMS_BY_BODY[self._body] = weakref.ref(stream)
+            self._body = None
+        return await super()._await_response(stream)
+
+
+# The HTTP/2 stream each of our transports opened for a request body (the publisher's buffer), so the
+# publisher can write to it directly (`h2_body`). Weak both ways: the stream holds the body, and an
+# entry must not keep either alive.
+STREAMS_BY_BODY: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 
 
 async def _identity_chain(config: AsyncTranscribeStreamingConfig) -> IdentityChain[AWSCredentialsIdentity]:
@@ -134,21 +155,28 @@ class AudioPublisher:
     chain lives in the SDK's signer, so its end-of-stream frame (`SdkConnection.end`) follows on.
     """
 
-    def __init__(self, publisher: Any) -> None:
-        self.publisher = publisher
+    def __init__(self, publisher: Any, direct: DirectBody | None = None) -> None:
+        self.publisher, self.direct = publisher, direct
         self.config, self.writer = publisher._signing_config, publisher._writer
         properties = self.config.signing_properties
         self.chain = EventSigner(self.config.signer._prior_signature, properties["region"], properties["service"])
 
     @classmethod
     def over(cls, publisher: Any) -> AudioPublisher | None:
-        """Over the SDK's publisher, or None where its internals are not the ones this was written for."""
+        """Over the SDK's publisher, or None where its internals are not the ones this was written for.
+        On a stream a `CrtTransport` opened, events skip the SDK's body task (`h2_body`), unless
+        something is already queued there (it must go first)."""
         config = getattr(publisher, "_signing_config", None)
         signer = getattr(config, "signer", None)
         if not hasattr(publisher, "_writer") or not hasattr(signer, "_is_finalized") \
                 or not isinstance(getattr(signer, "_prior_signature", None), bytes):
             return None
-        return cls(publisher)
+        direct = None
+        ref = STREAMS_BY_BODY.get(publisher._writer)
+        stream = ref() if ref is not None else None
+        if stream is not None and not getattr(publisher._writer, "_data", True):
+            direct = DirectBody.over(stream)
+        return cls(publisher, direct)
 
     async def send(self, pcm: bytes) -> None:
         signer = self.config.signer
@@ -159,7 +187,10 @@ class AudioPublisher:
         message = self.chain.audio(pcm, identity.secret_access_key, datetime.datetime.now(datetime.UTC))
         signer._prior_signature = self.chain.prior
         try:
-            await self.writer.write(message)
+            if self.direct is not None:
+                await self.direct.write(message)
+            else:
+                await self.writer.write(message)
         except Exception as exc:  # as the SDK's publisher does: the stream is over
             await self.publisher.close()
             raise OSError("Failed to write to stream.") from exc

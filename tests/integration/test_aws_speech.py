@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import math
 import os
 import struct
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -248,6 +250,35 @@ async def test_events_signed_with_another_key_are_refused_by_the_service(open_st
     with pytest.raises(UpstreamError, match="BadRequestException"):
         await until_final(stream.results())
     assert app.streams[0].verified_signatures == 0 and app.streams[0].audio_events == 0
+
+
+async def test_audio_events_go_straight_onto_the_http2_stream_in_order_and_signed(fake, tls) -> None:
+    """The relay writes each event to awscrt's HTTP/2 stream itself (`h2_body`); the SDK's end of
+    stream follows them, and the service checks every signature in the chain."""
+    app, server = fake
+    stt = build_stt(transcribe_settings(server, tls[0]))
+    assert isinstance(stt, TranscribeSdkStt)
+    conn = await stt.connect(dataclasses.replace(stt.options, language="en-US"))
+    try:
+        assert conn.audio is not None and conn.audio.direct is not None
+        sizes = [1600 + 320 * (i % 3) for i in range(40)]
+        for size in sizes:
+            await conn.send(tone(size // 16))
+        await conn.end()
+        async with asyncio.timeout(5):
+            async for _ in conn.segments():
+                pass
+    finally:
+        await conn.close()
+    log = app.streams[0]
+    assert log.event_bytes == sizes and log.ended_by_client
+    assert log.verified_signatures == len(sizes) + 1  # every audio event and the end, chained
+    assert conn.audio.direct.written == len(sizes) and conn.audio.direct.error_code == 0
+    body = weakref.ref(conn.stream.input_stream._writer)
+    del conn
+    await asyncio.sleep(0.1)
+    gc.collect()
+    assert body() is None  # nothing kept it (the registry's entries are weak), so its entry is gone too
 
 
 async def test_a_400_at_start_is_a_clear_error_and_is_not_retried(fake, tls) -> None:
