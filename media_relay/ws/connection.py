@@ -116,6 +116,12 @@ class WsConnection(asyncio.Protocol):
             self._feed(data)
             return
         buf = self._buf
+        if not buf and self._fragments is None and (one := wf.single(data)) is not None \
+                and len(one[1]) <= self.server.max_size:  # one whole message in one read: no buffering
+            self._deliver(one[1], one[0] == wf.OP_TEXT)
+            if self.protocol.state is not OPEN:
+                self._slow()
+            return
         buf += data
         while (h := wf.head(buf)) is not None:
             if h.length > self.server.max_size:  # websockets fails it (1009) and reads no further

@@ -36,6 +36,28 @@ def head(buf: bytes | bytearray) -> Head | None:
     return Head(b0 & 0x0F, bool(b0 & 0x80), masked and not b0 & 0x70, length, pos + (4 if masked else 0) + length)
 
 
+def single(data: bytes) -> tuple[int, bytes] | None:
+    """(opcode, unmasked payload) when `data` is exactly one whole, final, masked text or binary frame
+    with no reserved bits and a length in the 7- or 16-bit form: what a socket read of one caller's
+    media message almost always is. None for anything else (the general parse decides)."""
+    n = len(data)
+    if n < 6:
+        return None
+    b0, b1 = data[0], data[1]
+    if (b0 != 0x81 and b0 != 0x82) or not b1 & 0x80:
+        return None
+    length = b1 & 0x7F
+    if length < 126:
+        start = 6
+    elif length == 126 and n >= 8:
+        length, start = (data[2] << 8) | data[3], 8
+    else:
+        return None
+    if start + length != n:
+        return None
+    return b0 & 0x0F, apply_mask(data[start:], data[start - 4:start])
+
+
 def payload(frame: bytes | bytearray, h: Head) -> bytes:
     """The unmasked payload of a whole, masked frame."""
     start = h.size - h.length

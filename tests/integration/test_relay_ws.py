@@ -13,6 +13,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidStatus
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 
 from media_relay.ws import WsConnection, WsServer
@@ -153,6 +154,20 @@ def test_server_frames_carry_their_length_in_the_right_form() -> None:
     assert wf.server_frame(wf.OP_BINARY, b"x" * 126)[:4] == bytes((0x82, 126, 0, 126))
     assert wf.server_frame(wf.OP_BINARY, b"x" * 70_000)[:2] == bytes((0x82, 127))
     assert wf.head(b"\x81") is None and wf.head(b"\x81\xfe\x00") is None  # not enough header yet
+
+
+def test_a_read_of_exactly_one_plain_data_frame_takes_the_single_frame_path() -> None:
+    def masked(opcode: Opcode, data: bytes, **kw: Any) -> bytes:
+        return Frame(opcode, data, **kw).serialize(mask=True, extensions=[])
+
+    assert wf.single(masked(Opcode.TEXT, b"x" * 125)) == (wf.OP_TEXT, b"x" * 125)
+    assert wf.single(masked(Opcode.BINARY, b"y" * 400)) == (wf.OP_BINARY, b"y" * 400)  # 16-bit length
+    whole = masked(Opcode.TEXT, b"media")
+    unmasked = Frame(Opcode.TEXT, b"bare").serialize(mask=False, extensions=[])
+    for not_one in [whole[:-1], whole + whole, masked(Opcode.TEXT, b"z" * 70_000),  # part, two, 64-bit length
+                    masked(Opcode.TEXT, b"frag", fin=False), masked(Opcode.PING, b"p"),
+                    bytes([whole[0] | 0x40]) + whole[1:], unmasked]:  # a reserved bit set
+        assert wf.single(not_one) is None  # left to the general parse
 
 
 async def _echo_once(url: str) -> str:
