@@ -133,10 +133,7 @@ class CallSink:
         self.listener, self.engine, self.stats, self.recorder = listener, engine, stats, recorder
 
     async def audio(self, pcm: bytes) -> None:
-        self.stats.frames_in += 1
-        if self.recorder is not None:
-            self.recorder.caller(pcm)
-        await self.listener.hear(pcm)
+        await self.follow(self.audio_now(pcm))
 
     def audio_now(self, pcm: bytes) -> Heard | None:
         """`audio` without a task switch: None when it is all done, else what `follow` must finish
@@ -146,7 +143,7 @@ class CallSink:
             self.recorder.caller(pcm)
         return self.listener.take(pcm)
 
-    async def follow(self, heard: Heard) -> None:
+    async def follow(self, heard: Heard | None) -> None:
         await self.listener.follow(heard)
 
     def mark(self, name: str) -> None:

@@ -51,12 +51,7 @@ class Listener:
 
     async def hear(self, pcm: bytes) -> None:
         """Caller audio (PCM8K), any whole number of frames."""
-        for start in range(0, len(pcm) - FRAME_BYTES_PCM + 1, FRAME_BYTES_PCM):
-            frame, event = self._classify(pcm[start:start + FRAME_BYTES_PCM])
-            if event is None and not self.vad.speaking:
-                self.preroll.append(frame)
-            else:
-                await self._act(frame, event)
+        await self.follow(self.take(pcm))
 
     def take(self, pcm: bytes) -> Heard | None:
         """Caller audio taken at once, with nothing to await while the caller is quiet (most frames of
@@ -70,11 +65,11 @@ class Listener:
                 return Heard(frame, event, pcm[start + FRAME_BYTES_PCM:])
         return None
 
-    async def follow(self, heard: Heard) -> None:
+    async def follow(self, heard: Heard | None) -> None:
         """What `take` left: its frame's consequences, then the audio after it."""
-        await self._act(heard.frame, heard.event)
-        if heard.rest:
-            await self.hear(heard.rest)
+        while heard is not None:
+            await self._act(heard.frame, heard.event)
+            heard = self.take(heard.rest) if heard.rest else None
 
     def _classify(self, frame: bytes) -> tuple[bytes, VadEvent | None]:
         if self.denoise is not None:

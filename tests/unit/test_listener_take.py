@@ -41,12 +41,12 @@ def _names(posted: list[Any]) -> list[str]:
     return [type(event).__name__ for event in posted]
 
 
-async def test_take_then_follow_hears_what_hear_hears() -> None:
+async def test_take_then_follow_frame_by_frame_hears_what_hear_hears_in_one_piece() -> None:
     heard, heard_stt, heard_posted = _listener()
     taken, taken_stt, taken_posted = _listener()
+    await heard.hear(b"".join(CALL))  # every voiced frame's follow-up, then the rest after it
     followed = 0
     for frame in CALL:
-        await heard.hear(frame)
         rest = taken.take(frame)
         if rest is not None:
             followed += 1
