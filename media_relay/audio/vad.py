@@ -17,12 +17,14 @@ back could be (`EchoGate`). The controller turns frame decisions into events:
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import webrtcvad
 
+from media_relay.audio.codec import audioop
 from media_relay.audio.quantile import percentile
 from media_relay.ports import FRAME_MS, SAMPLE_RATE
 
@@ -45,14 +47,20 @@ class FrameAnalyzer:
     def __init__(self, mode: int = 2, echo: EchoCheck | None = None) -> None:
         self.vad = webrtcvad.Vad(mode)
         self.echo = echo
-        self._energies = np.zeros(BACKGROUND_WINDOW, dtype=np.float64)
+        # A ring of the last frames' energies: set from Python each frame (an array's item, not a numpy
+        # scalar store), read by numpy through a view every 200 ms.
+        self._ring = array("d", bytes(8 * BACKGROUND_WINDOW))
+        self._energies = np.frombuffer(self._ring, dtype=np.float64)
         self._filled = 0
         self._background = 0.0
         self._steady = 0.0  # the median level of the last steady window (a TV, babble, the line's hiss)
 
-    def energy(self, frame: bytes) -> float:
-        samples = np.frombuffer(frame, dtype=np.int16).astype(np.float32)
-        return float(np.dot(samples, samples)) / max(1, samples.size)
+    @staticmethod
+    def energy(frame: bytes) -> float:
+        """Mean power, in whole RMS steps (`audioop.rms` truncates): under the energy floor the steps do
+        not matter, above it they are under 0.7 %. One C call (0.2 µs; numpy's dot took 3 µs)."""
+        rms = audioop.rms(frame, 2)
+        return float(rms * rms)
 
     def is_speech(self, frame: bytes, *, caller_speaking: bool = False) -> bool:
         if not frame:
@@ -67,7 +75,7 @@ class FrameAnalyzer:
         return bool(self.vad.is_speech(frame, SAMPLE_RATE))
 
     def _track_background(self, energy: float) -> None:
-        self._energies[self._filled % BACKGROUND_WINDOW] = energy
+        self._ring[self._filled % BACKGROUND_WINDOW] = energy
         self._filled += 1
         if self._filled % 10 == 0 and self._filled >= BACKGROUND_FIRST:  # every 200 ms, from 1.5 s in
             known = self._energies if self._filled >= BACKGROUND_WINDOW else self._energies[:self._filled]

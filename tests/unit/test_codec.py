@@ -28,7 +28,7 @@ def reference_decode(b: int) -> int:
 def test_every_sample_and_every_byte_match_the_reference() -> None:
     samples = np.arange(-32768, 32768, dtype=np.int16)
     encoded = np.frombuffer(codec.encode(samples.tobytes()), dtype=np.uint8)
-    assert all(int(e) == reference_encode(int(s)) for s, e in zip(samples[::7], encoded[::7], strict=True))
+    assert all(int(e) == reference_encode(int(s)) for s, e in zip(samples, encoded, strict=True))
     decoded = np.frombuffer(codec.decode(bytes(range(256))), dtype=np.int16)
     assert [int(d) for d in decoded] == [reference_decode(b) for b in range(256)]
 
