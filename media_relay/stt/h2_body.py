@@ -60,6 +60,15 @@ class DirectBody:
         self._write(self.stream, self._wrap(BytesIO(data)), False, self._completed)
         self.written += 1
 
+    def write_now(self, data: bytes) -> bool:
+        """`write` where it would not wait: False (nothing written) with `MAX_UNWRITTEN` outstanding or
+        after a failure, which `write` then waits out or raises."""
+        if self.written - self.completed >= MAX_UNWRITTEN or self.error_code:
+            return False
+        self._write(self.stream, self._wrap(BytesIO(data)), False, self._completed)
+        self.written += 1
+        return True
+
     def _completed(self, error_code: int) -> None:
         """awscrt's thread: a write went out (or failed)."""
         if error_code and not self.error_code:

@@ -160,6 +160,7 @@ class AudioPublisher:
         self.config, self.writer = publisher._signing_config, publisher._writer
         properties = self.config.signing_properties
         self.chain = EventSigner(self.config.signer._prior_signature, properties["region"], properties["service"])
+        self.identity: Any = None  # the credentials the last `send` resolved, for `send_now`
 
     @classmethod
     def over(cls, publisher: Any) -> AudioPublisher | None:
@@ -183,6 +184,7 @@ class AudioPublisher:
         if self.publisher.closed or signer._is_finalized:
             raise OSError("Attempted to write to closed stream.")
         identity = await self.config.identity_resolver.get_identity(properties=self.config.identity_properties)
+        self.identity = identity
         self.chain.prior = signer._prior_signature
         message = self.chain.audio(pcm, identity.secret_access_key, datetime.datetime.now(datetime.UTC))
         signer._prior_signature = self.chain.prior
@@ -194,6 +196,33 @@ class AudioPublisher:
         except Exception as exc:  # as the SDK's publisher does: the stream is over
             await self.publisher.close()
             raise OSError("Failed to write to stream.") from exc
+
+
+    def send_now(self, pcm: bytes) -> bool:
+        """`send` without a wait, on the direct path with the credentials `send` last resolved (while they
+        are good for another `FRESH_FOR`): signed, written, True. Otherwise nothing is signed or written
+        (the chain is unchanged) and `send` must go instead: the first event, credentials about to be
+        refreshed, a stalled or failed connection, a closed stream."""
+        direct, identity, signer = self.direct, self.identity, self.config.signer
+        if direct is None or identity is None or self.publisher.closed or signer._is_finalized:
+            return False
+        now = datetime.datetime.now(datetime.UTC)
+        if identity.expiration is not None and identity.expiration - now < FRESH_FOR:
+            return False
+        prior = self.chain.prior = signer._prior_signature
+        message = self.chain.audio(pcm, identity.secret_access_key, now)
+        try:
+            written = direct.write_now(message)
+        except Exception:  # a stream awscrt has closed: `send` raises it where the writer handles faults
+            written = False
+        if not written:
+            self.chain.prior = prior
+            return False
+        signer._prior_signature = self.chain.prior
+        return True
+
+
+FRESH_FOR = datetime.timedelta(minutes=5)  # credentials closer to expiry go through the resolver (it refreshes)
 
 
 class SdkConnection:
@@ -211,6 +240,9 @@ class SdkConnection:
                 await self.stream.input_stream.send(AudioStreamAudioEvent(value=AudioEvent(audio_chunk=pcm)))
         except Exception as exc:
             raise as_fault(exc) from exc
+
+    def send_now(self, pcm: bytes) -> bool:
+        return self.audio is not None and self.audio.send_now(pcm)
 
     async def end(self) -> None:
         await self.stream.input_stream.close()

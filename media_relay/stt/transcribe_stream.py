@@ -26,6 +26,7 @@ from switchboard.errors import UpstreamError
 from switchboard.logging import logger
 
 STREAM_LIMIT_S = 4 * 3600  # the service's fixed maximum stream duration
+TICK_SLACK_S = 0.002  # a timer may fire this early: a partial chunk this close to its tick has waited it
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class StreamConnection(Protocol):
     """One open Transcribe stream (one HTTP/2 request)."""
 
     async def send(self, pcm: bytes) -> None: ...
+
+    def send_now(self, pcm: bytes) -> bool:
+        """Send without awaiting anything, when the connection can (False: nothing was sent, use `send`)."""
+        ...
 
     async def end(self) -> None:
         """No more audio; the service still delivers the results for what it got, then closes."""
@@ -199,6 +204,11 @@ class TranscribeStream:
         self._coarse_bytes = max(self._fine_bytes, self._bytes_per_s * options.voiced_chunk_ms // 1000)
         self._chunk_bytes = self._fine_bytes
         self._pending = bytearray()
+        self._pending_at = 0.0  # when the audio now pending began: a partial chunk waits one tick from there
+        # The stream whose writer waits with nothing queued: a chunk goes straight onto it from `push`
+        # (no wake-up of the writer per event); None while the writer holds a chunk or no stream is up.
+        self._ready: StreamConnection | None = None
+        self._dozing = False  # the writer waits out a quiet spell (keep-alive mode): audio must wake it
         self._chunks: deque[bytes] = deque(maxlen=max(1, round(options.backlog_s * 1000 / options.chunk_ms)))
         self._audio = asyncio.Event()
         self._queue: asyncio.Queue[Transcript | Exception | None] = asyncio.Queue()
@@ -222,19 +232,21 @@ class TranscribeStream:
 
     async def push(self, pcm: bytes) -> None:
         if not self._pending:
-            self._audio.set()  # a writer waiting out a quiet spell goes back to its 100 ms tick
+            self._pending_at = self._clock()
+            if self._dozing:
+                self._audio.set()  # a writer waiting out a quiet spell goes back to its tick
         self._pending += pcm
         while len(self._pending) >= self._chunk_bytes:
-            self._enqueue(bytes(self._pending[:self._chunk_bytes]))
+            self._out(bytes(self._pending[:self._chunk_bytes]))
             del self._pending[:self._chunk_bytes]
 
     def pace(self, coarse: bool) -> None:
         self._chunk_bytes = self._coarse_bytes if coarse else self._fine_bytes
         if not coarse and len(self._pending) >= self._fine_bytes:  # what waited for a larger piece goes now
-            self._enqueue_tail()
+            self._out_tail()
 
     async def flush(self) -> None:
-        self._enqueue_tail()
+        self._out_tail()
         generation, ready = self._assembler.flush()
         self._publish(ready)
         if not ready:
@@ -266,6 +278,22 @@ class TranscribeStream:
 
     # --- audio out ---
 
+    def _out(self, chunk: bytes) -> None:
+        """A chunk goes straight out when the writer is idle on a stream that takes it at once (most events
+        while a caller talks), else to the writer's queue, behind anything already there."""
+        conn = self._ready
+        if conn is not None and not self._chunks and conn.send_now(chunk):
+            self._sent += len(chunk)
+            self._last_send = self._clock()
+            return
+        self._enqueue(chunk)
+
+    def _out_tail(self) -> None:
+        size = len(self._pending) // 2 * 2
+        if size:
+            self._out(bytes(self._pending[:size]))
+            del self._pending[:size]
+
     def _enqueue(self, chunk: bytes) -> None:
         if len(self._chunks) == self._chunks.maxlen:
             logger.warning("Transcribe audio backlog is full; dropping the oldest audio")
@@ -282,14 +310,21 @@ class TranscribeStream:
         if not self._chunks:
             self._audio.clear()
             quiet = not self._pending and self.options.keepalive_s > 0
-            with contextlib.suppress(TimeoutError):
-                # Quiet, with keep-alives: nothing is due before the next keep-alive unless audio comes
-                # (which sets the event), so the writer sleeps until then rather than waking ten times a
-                # second on every idle call.
-                wait = min(max(timeout, self._keepalive_due()), limit if limit is not None else math.inf)
-                await asyncio.wait_for(self._audio.wait(), wait if quiet else timeout)
-            if quiet and not self._chunks and self._pending:
-                return b""  # woken by a partial chunk: its tick starts now
+            tick = self._chunk_bytes / self._bytes_per_s
+            if self._pending:  # a partial chunk waits one tick from its first audio, then goes as it is
+                timeout = min(timeout, max(0.0, self._pending_at + tick - self._clock()))
+            self._dozing = quiet
+            try:
+                with contextlib.suppress(TimeoutError):
+                    # Quiet, with keep-alives: nothing is due before the next keep-alive unless audio comes
+                    # (which sets the event), so the writer sleeps until then rather than waking ten times
+                    # a second on every idle call.
+                    wait = min(max(timeout, self._keepalive_due()), limit if limit is not None else math.inf)
+                    await asyncio.wait_for(self._audio.wait(), wait if quiet else timeout)
+            finally:
+                self._dozing = False
+            if not self._chunks and self._pending and self._clock() - self._pending_at < tick - TICK_SLACK_S:
+                return b""  # a partial chunk younger than its tick (chunks before it went straight out)
         if self._chunks:
             return self._chunks.popleft()
         self._enqueue_tail()  # a partial chunk that has waited a whole tick goes out as it is
@@ -319,7 +354,11 @@ class TranscribeStream:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 return True
-            chunk = await self._next_chunk(min(self._chunk_bytes / self._bytes_per_s, remaining), remaining)
+            self._ready = conn
+            try:
+                chunk = await self._next_chunk(min(self._chunk_bytes / self._bytes_per_s, remaining), remaining)
+            finally:
+                self._ready = None
             if chunk:
                 await conn.send(chunk)
                 self._sent += len(chunk)

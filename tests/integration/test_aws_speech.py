@@ -253,17 +253,23 @@ async def test_events_signed_with_another_key_are_refused_by_the_service(open_st
 
 
 async def test_audio_events_go_straight_onto_the_http2_stream_in_order_and_signed(fake, tls) -> None:
-    """The relay writes each event to awscrt's HTTP/2 stream itself (`h2_body`); the SDK's end of
-    stream follows them, and the service checks every signature in the chain."""
+    """The relay writes each event to awscrt's HTTP/2 stream itself (`h2_body`), awaited or at once
+    (`send_now`, from the listener's push); the SDK's end of stream follows them, and the service
+    checks every signature in the chain."""
     app, server = fake
     stt = build_stt(transcribe_settings(server, tls[0]))
     assert isinstance(stt, TranscribeSdkStt)
     conn = await stt.connect(dataclasses.replace(stt.options, language="en-US"))
     try:
         assert conn.audio is not None and conn.audio.direct is not None
+        assert not conn.send_now(tone(100))  # no credentials resolved yet: nothing signed or written
         sizes = [1600 + 320 * (i % 3) for i in range(40)]
-        for size in sizes:
-            await conn.send(tone(size // 16))
+        for i, size in enumerate(sizes):
+            await asyncio.sleep(0.002)  # awscrt's thread completes the writes (a burst would fill `MAX_UNWRITTEN`)
+            if i % 4 == 0:
+                await conn.send(tone(size // 16))
+            else:
+                assert conn.send_now(tone(size // 16))
         await conn.end()
         async with asyncio.timeout(5):
             async for _ in conn.segments():
