@@ -82,10 +82,13 @@ class TwilioTransport:
         if self._busy:  # `read` is awaiting something: this waits its turn
             return raw
         try:
-            msg = tp.parse(raw)
-            if not isinstance(msg, tp.Media):
-                return msg
-            heard = sink.audio_now(codec.decode(msg.payload))
+            payload = tp.media_payload(raw)
+            if payload is None:  # another event, or media only the general parse takes
+                msg = tp.parse(raw)
+                if not isinstance(msg, tp.Media):
+                    return msg
+                payload = msg.payload
+            heard = sink.audio_now(codec.decode(payload))
             if heard is None:  # quiet: all done
                 return None
             # A caller talking: run what follows at once, as far as it goes without waiting (with

@@ -74,6 +74,30 @@ class _Envelope(msgspec.Struct):
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
+class _AudioBody(msgspec.Struct):
+    payload: bytes = b""
+
+
+class _AudioEnvelope(msgspec.Struct):
+    event: str = ""
+    media: _AudioBody | None = None
+
+
+_AUDIO = msgspec.json.Decoder(_AudioEnvelope)
+
+
+def media_payload(text: str | bytes) -> bytes | None:
+    """The mu-law of a `media` message, with no message object built (the reader's path for 50
+    messages a second per call); None for anything else, and for a media message only `parse` takes."""
+    try:
+        envelope = _AUDIO.decode(text)
+    except msgspec.DecodeError:
+        return None
+    if envelope.event == "media" and envelope.media is not None:
+        return envelope.media.payload
+    return None
+
+
 def parse(text: str | bytes) -> Inbound:
     """One message from Twilio; None for anything unknown (ignored, never fatal)."""
     try:

@@ -43,3 +43,15 @@ def test_media_messages_are_the_same_on_the_fast_path_and_the_general_one() -> N
     assert tp.parse('{"event": "media", "media": null}') == tp.Media(b"", None)
     assert tp.parse('{"event": "media"}') == tp.Media(b"", None)
     assert tp.parse("not json") is None
+
+
+def test_the_readers_audio_path_takes_media_and_leaves_everything_else_to_parse() -> None:
+    payload = bytes(range(256))
+    compact = json.dumps({"event": "media", "streamSid": "MZ1", "sequenceNumber": "3",
+                          "media": {"track": "inbound", "chunk": "2", "timestamp": "40",
+                                    "payload": base64.b64encode(payload).decode()}}, separators=(",", ":"))
+    assert tp.media_payload(compact) == tp.media_payload(compact.encode()) == payload
+    assert tp.media_payload('{"event": "media", "media": {"payload": "AA==", "timestamp": 40.5}}') == b"\x00"
+    for other in ('{"event": "mark", "mark": {"name": "t:1"}}', '{"event": "stop"}', '{"event": "media"}',
+                  '{"event": "media", "media": {"payload": "not base64!"}}', "not json", ""):
+        assert tp.media_payload(other) is None  # the reader hands these to `parse`
