@@ -11,12 +11,14 @@ the same `ServiceFault` the SDK's modelled error would have been mapped to.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from smithy_aws_event_stream.events import Event, EventMessage
-from smithy_aws_event_stream.exceptions import EventError, UnmodeledEventError
+from smithy_aws_event_stream.exceptions import ChecksumMismatch, EventError, InvalidEventBytes, UnmodeledEventError
 
 from media_relay.stt.transcribe_stream import Segment, ServiceFault
 
@@ -57,16 +59,69 @@ def _segment(result: dict[str, Any]) -> Segment:
 
 async def messages(source: Any, close: Callable[[], Awaitable[None]]) -> AsyncIterator[EventMessage]:
     """The messages on an event-stream body until it ends; as the SDK's receiver, a body that cannot be
-    read is closed (`close`) and raised as an `OSError` (an `EventError` as itself)."""
+    read is closed (`close`) and raised as an `OSError` (an `EventError` as itself).
+
+    On the awscrt transport the body is smithy's `AsyncBytesReader` over the response's chunks. Its
+    `read` checks the source against two runtime protocols on every call, and the SDK's decoder reads
+    four times a message. Here the chunks are read as they come, and each whole message is decoded
+    from memory by the SDK's own decoder (the same checksums, headers and errors)."""
+    chunks = _chunks_of(source)
+    if chunks is None:  # another body: the SDK's way
+        while True:
+            try:
+                event = await Event.decode_async(source)
+            except Exception as exc:
+                await _fail(exc, close)
+            if event is None:
+                return
+            yield event.message
+    buf = bytearray(getattr(source, "_remainder", b""))
     while True:
         try:
-            event = await Event.decode_async(source)
+            chunk = await anext(chunks, None)
+            if chunk is None and buf:
+                raise InvalidEventBytes()  # the body ended inside a message
+            ready = _whole_messages(buf, chunk) if chunk is not None else []
         except Exception as exc:
-            with contextlib.suppress(Exception):
-                await close()
-            if isinstance(exc, EventError):
-                raise
-            raise OSError("Failed to read from stream.") from exc
-        if event is None:
+            await _fail(exc, close)
+        if chunk is None:
             return
-        yield event.message
+        for message in ready:
+            yield message
+
+
+def _chunks_of(source: Any) -> AsyncIterator[bytes] | None:
+    data = getattr(source, "_data", None)
+    return data if hasattr(data, "__anext__") and not hasattr(data, "read") else None
+
+
+def _whole_messages(buf: bytearray, chunk: bytes) -> list[EventMessage]:
+    """Add `chunk` to `buf` and take every whole message off its front (a prelude is checked as soon as
+    it is there, so a corrupt length never waits for bytes that will not come)."""
+    buf += chunk
+    out = []
+    while len(buf) >= _PRELUDE:
+        total = int.from_bytes(buf[:4], "big")
+        expected, calculated = int.from_bytes(buf[8:12], "big"), zlib.crc32(buf[:8])
+        if expected != calculated:
+            raise ChecksumMismatch(expected, calculated)
+        if len(buf) < total:
+            break
+        event = Event.decode(io.BytesIO(bytes(buf[:total])))
+        del buf[:total]
+        if event is not None:
+            out.append(event.message)
+    return out
+
+
+async def _fail(exc: Exception, close: Callable[[], Awaitable[None]]) -> NoReturn:
+    """As the SDK's receiver: close the body, then raise an `EventError` as itself, anything else as
+    an `OSError`."""
+    with contextlib.suppress(Exception):
+        await close()
+    if isinstance(exc, EventError):
+        raise exc
+    raise OSError("Failed to read from stream.") from exc
+
+
+_PRELUDE = 12  # total length, headers length, their CRC32

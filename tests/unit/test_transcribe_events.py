@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import AsyncIterator
 
 import pytest
 from aws_sdk_transcribe_streaming.models import (
@@ -13,7 +14,8 @@ from aws_sdk_transcribe_streaming.models import (
 )
 from smithy_aws_event_stream._private.deserializers import EventDeserializer
 from smithy_aws_event_stream.events import Event, EventMessage
-from smithy_aws_event_stream.exceptions import UnmodeledEventError
+from smithy_aws_event_stream.exceptions import ChecksumMismatch, InvalidEventBytes, UnmodeledEventError
+from smithy_core.aio.types import AsyncBytesReader
 from smithy_json import JSONCodec
 
 from media_relay.stt.transcribe_events import messages, segments_of
@@ -105,3 +107,51 @@ def test_messages_are_read_until_the_body_ends_and_a_broken_body_is_closed() -> 
     with pytest.raises(Exception):  # noqa: B017 (the SDK's own error type for a bad frame)
         asyncio.run(read_all(broken))
     assert broken.closed
+
+
+class ChunkedBody(AsyncBytesReader):
+    """The awscrt transport's body: smithy's reader over the response's chunks; its `read` is not used."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        async def source() -> AsyncIterator[bytes]:
+            for chunk in chunks:
+                await asyncio.sleep(0)
+                yield chunk
+
+        super().__init__(source())
+        self.closed_by_us = False
+
+    async def read(self, size: int = -1) -> bytes:
+        raise AssertionError("the chunks are read as they come")
+
+    async def close(self) -> None:
+        self.closed_by_us = True
+
+
+def _read_all(body: ChunkedBody) -> list[EventMessage]:
+    async def run() -> list[EventMessage]:
+        return [m async for m in messages(body, body.close)]
+
+    return asyncio.run(run())
+
+
+def test_messages_split_anyhow_across_chunks_are_the_sdks_messages() -> None:
+    wire = b"".join(m.encode() for m in (transcript(PARTIAL), transcript(FINAL), transcript(PARTIAL, SPARSE)))
+    expected = [Event.decode(io.BytesIO(transcript(r).encode())).message for r in (PARTIAL,)]
+    for size in (1, 5, 12, 13, 100, len(wire)):
+        got = _read_all(ChunkedBody([wire[i:i + size] for i in range(0, len(wire), size)]))
+        assert [segments_of(m) for m in got] == [segments_of(transcript(PARTIAL)), segments_of(transcript(FINAL)),
+                                                 segments_of(transcript(PARTIAL, SPARSE))]
+        assert got[0] == expected[0]
+
+
+def test_a_corrupt_or_cut_body_is_the_sdks_error_and_is_closed() -> None:
+    wire = transcript(PARTIAL).encode()
+    bad_length = bytearray(wire)
+    bad_length[3] ^= 0x40  # a length that would wait for bytes that never come: its prelude CRC fails first
+    for chunks, error in (([bytes(bad_length)], ChecksumMismatch), ([wire[:-3] + b"xyz"], ChecksumMismatch),
+                          ([wire, wire[:20]], InvalidEventBytes)):
+        body = ChunkedBody(chunks)
+        with pytest.raises(error):
+            _read_all(body)
+        assert body.closed_by_us
