@@ -3,7 +3,8 @@
 Each turn used to cost four DynamoDB requests awaited on the call's own path (the turn counter,
 the turn item, the voice delivery and its totals), each a boto3 round trip in a worker thread.
 Here a call queues its writes and goes on; one writer thread per relay process takes whatever is
-queued (waiting `linger_s` first so that turns of other calls join), sends the new items in
+queued (waiting `linger_s` first so that turns of other calls join, unless a call's end is waiting
+for them), sends the new items in
 BatchWriteItem requests of up to 25, sums the counter updates made to one item (a project's
 delivery totals) into one, and sends the updates of several items in one TransactWriteItems.
 The items and counters stored are the ones the direct writes stored. A call's end waits for
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,7 +26,11 @@ from switchboard.logging import logger
 from switchboard.store.dynamo import is_conditional_failure, update_op
 from switchboard.store.transient import retrying
 
-LINGER_S = 0.1  # how long queued writes wait for others to join them (a turn is stored ~0.1 s later)
+# How long queued writes wait for others to join them: a turn is stored up to this much later, and
+# a batch holds the turns of every call that ended one meanwhile (at 25 calls, one turn every 6 s
+# each, about two turns and their deliveries, with both halves of a turn together: a quarter of
+# the requests of 0.1 s). A call's end does not wait it out (`flush`).
+LINGER_S = 0.5
 TRANSACT_MAX = 100  # actions per TransactWriteItems
 
 
@@ -122,6 +126,7 @@ class RecordWriter:
         self._written = 0  # of those, how many the table has (or that failed for good)
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._changed = threading.Condition()
+        self._hurry = False  # a flush waits: the next batch goes without lingering
         self._thread: threading.Thread | None = None
 
     def put(self, item: dict[str, Any]) -> None:
@@ -147,6 +152,8 @@ class RecordWriter:
                 return
             done: asyncio.Future[None] = loop.create_future()
             self._waiters.append((self._queued, loop, done))
+            self._hurry = True
+            self._changed.notify()
         await done
 
     def _run(self) -> None:
@@ -154,8 +161,9 @@ class RecordWriter:
             with self._changed:
                 while not self._pending:
                     self._changed.wait()
-            time.sleep(self.linger_s)  # let other calls' writes join this batch
-            with self._changed:
+                # Let other calls' writes join this batch (the lock is free meanwhile).
+                self._changed.wait_for(lambda: self._hurry, timeout=self.linger_s)
+                self._hurry = False
                 batch, self._pending, upto = self._pending, Batch(), self._queued
             try:
                 self.writer(self.table, batch)

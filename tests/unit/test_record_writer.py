@@ -95,6 +95,17 @@ async def test_many_calls_writes_go_out_as_one_batch_and_a_flush_waits_for_them(
     await asyncio.wait_for(writer.flush(), 1)  # nothing queued: at once
 
 
+async def test_a_calls_end_does_not_wait_out_the_linger() -> None:
+    table = FakeTable()
+    writer = RecordWriter(table, linger_s=30.0)
+    writer.put({"sk": "TURN#1"})
+    await asyncio.sleep(0.05)  # the writer is lingering for other calls' writes
+    assert table.requests == []
+    writer.put({"sk": "TURN#2"})
+    await asyncio.wait_for(writer.flush(), 5)
+    assert table.requests == [("batch_put", ["TURN#1", "TURN#2"])]
+
+
 async def test_a_writer_that_failed_for_good_still_releases_the_flush() -> None:
     def broken(t: Any, batch: Batch) -> None:
         raise RuntimeError("the table stayed away")
