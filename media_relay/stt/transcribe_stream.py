@@ -205,10 +205,10 @@ class TranscribeStream:
         self._chunk_bytes = self._fine_bytes
         self._pending = bytearray()
         self._pending_at = 0.0  # when the audio now pending began: a partial chunk waits one tick from there
+        self._tick: asyncio.TimerHandle | None = None  # sends a partial chunk that has waited its tick
         # The stream whose writer waits with nothing queued: a chunk goes straight onto it from `push`
         # (no wake-up of the writer per event); None while the writer holds a chunk or no stream is up.
         self._ready: StreamConnection | None = None
-        self._dozing = False  # the writer waits out a quiet spell (keep-alive mode): audio must wake it
         self._chunks: deque[bytes] = deque(maxlen=max(1, round(options.backlog_s * 1000 / options.chunk_ms)))
         self._audio = asyncio.Event()
         self._queue: asyncio.Queue[Transcript | Exception | None] = asyncio.Queue()
@@ -233,8 +233,9 @@ class TranscribeStream:
     async def push(self, pcm: bytes) -> None:
         if not self._pending:
             self._pending_at = self._clock()
-            if self._dozing:
-                self._audio.set()  # a writer waiting out a quiet spell goes back to its tick
+            if self._tick is None:
+                self._tick = asyncio.get_running_loop().call_later(self._chunk_bytes / self._bytes_per_s,
+                                                                   self._partial_due)
         self._pending += pcm
         while len(self._pending) >= self._chunk_bytes:
             self._out(bytes(self._pending[:self._chunk_bytes]))
@@ -263,6 +264,8 @@ class TranscribeStream:
         if self._closing:
             return
         self._closing = True
+        if self._tick is not None:
+            self._tick.cancel()
         self._enqueue_tail()
         self._audio.set()
         deadline = self._clock() + self.options.drain_timeout_s + 1
@@ -294,6 +297,18 @@ class TranscribeStream:
             self._out(bytes(self._pending[:size]))
             del self._pending[:size]
 
+    def _partial_due(self) -> None:
+        """A partial chunk goes as it is once it has waited one tick from its first audio (a timer, not
+        the writer: chunks that fill in time never wake anything)."""
+        self._tick = None
+        if not self._pending:
+            return
+        wait = self._chunk_bytes / self._bytes_per_s - (self._clock() - self._pending_at)
+        if wait > TICK_SLACK_S:  # the audio pending now began after the chunk this timer was set for
+            self._tick = asyncio.get_running_loop().call_later(wait, self._partial_due)
+            return
+        self._out_tail()
+
     def _enqueue(self, chunk: bytes) -> None:
         if len(self._chunks) == self._chunks.maxlen:
             logger.warning("Transcribe audio backlog is full; dropping the oldest audio")
@@ -309,32 +324,25 @@ class TranscribeStream:
     async def _next_chunk(self, timeout: float, limit: float | None = None) -> bytes:
         if not self._chunks:
             self._audio.clear()
-            quiet = not self._pending and self.options.keepalive_s > 0
-            tick = self._chunk_bytes / self._bytes_per_s
-            if self._pending:  # a partial chunk waits one tick from its first audio, then goes as it is
-                timeout = min(timeout, max(0.0, self._pending_at + tick - self._clock()))
-            self._dozing = quiet
-            try:
-                with contextlib.suppress(TimeoutError):
-                    # Quiet, with keep-alives: nothing is due before the next keep-alive unless audio comes
-                    # (which sets the event), so the writer sleeps until then rather than waking ten times
-                    # a second on every idle call.
-                    wait = min(max(timeout, self._keepalive_due()), limit if limit is not None else math.inf)
-                    await asyncio.wait_for(self._audio.wait(), wait if quiet else timeout)
-            finally:
-                self._dozing = False
-            if not self._chunks and self._pending and self._clock() - self._pending_at < tick - TICK_SLACK_S:
-                return b""  # a partial chunk younger than its tick (chunks before it went straight out)
+            quiet = self.options.keepalive_s > 0
+            with contextlib.suppress(TimeoutError):
+                # With keep-alives, nothing is due before the next one unless audio is queued (which
+                # sets the event), so the writer sleeps until then rather than waking ten times a second
+                # on every idle call. Audio that is not queued (sent from `push`) never wakes it.
+                wait = min(max(timeout, self._keepalive_due()), limit if limit is not None else math.inf)
+                await asyncio.wait_for(self._audio.wait(), wait if quiet else timeout)
         if self._chunks:
             return self._chunks.popleft()
-        self._enqueue_tail()  # a partial chunk that has waited a whole tick goes out as it is
-        return self._chunks.popleft() if self._chunks else self._silence_due()
+        return self._silence_due()
 
     def _keepalive_due(self) -> float:
         return self.options.keepalive_s - (self._clock() - max(self._last_send, self._origin))
 
     def _silence_due(self) -> bytes:
-        """Silence while the caller is not heard: level with the clock, or a keep-alive chunk now and then."""
+        """Silence while the caller is not heard: level with the clock, or a keep-alive chunk now and then
+        (none while audio is pending: it goes within its tick, and silence must not come before it)."""
+        if self._pending:
+            return b""
         if self.options.keepalive_s > 0:
             quiet = self._clock() - max(self._last_send, self._origin)
             return bytes(self._fine_bytes) if quiet >= self.options.keepalive_s else b""

@@ -1,6 +1,7 @@
 """The Transcribe stream's audio out, against a fake connection: a chunk goes straight onto an idle
 stream from `push` (no wake-up of the writer per event), nothing overtakes audio already queued,
-and a partial chunk still waits one tick from its first audio, however the chunks before it went."""
+and a partial chunk goes once it has waited one tick from its first audio (a timer's job, so it
+goes even while the writer sleeps until the next keep-alive)."""
 
 from __future__ import annotations
 
@@ -100,14 +101,29 @@ async def test_a_partial_chunk_waits_a_whole_tick_from_its_first_audio() -> None
     await asyncio.sleep(0.07)  # past the writer's tick, not past the partial chunk's own
     assert conn.audio() == [("now", FRAME * CHUNK_FRAMES)] or loop.time() - first_audio >= 0.098
     await _until(lambda: len(conn.audio()) == 2)
-    assert conn.audio()[1] == ("send", FRAME)
+    assert conn.audio()[1] == ("now", FRAME)  # the writer was idle: straight onto the stream
     assert loop.time() - first_audio >= 0.098
     await stream.close()
 
 
-async def test_speech_wakes_a_writer_waiting_out_a_quiet_spell() -> None:
+async def test_a_partial_chunk_goes_while_the_writer_sleeps_until_the_next_keepalive() -> None:
     stream, conn = await _stream(keepalive_s=10.0)
     await stream.push(FRAME)  # a partial chunk, seconds before the next keep-alive
     await _until(lambda: len(conn.audio()) == 1, timeout=1.0)
-    assert conn.audio() == [("send", FRAME)]
+    assert conn.audio() == [("now", FRAME)]
+    conn.takes_now = False  # a stalled connection: the next one is the writer's, woken for it
+    await stream.push(FRAME)
+    await _until(lambda: len(conn.audio()) == 2, timeout=1.0)
+    assert conn.audio()[1] == ("send", FRAME)
+    await stream.close()
+
+
+async def test_no_silence_goes_ahead_of_pending_audio() -> None:
+    # Real-time silence mode: the writer sends silence level with the clock while nobody is heard.
+    stream, conn = await _stream(keepalive_s=0.0)
+    await _until(lambda: len(conn.sent) == 1)  # the first 100 ms of silence
+    before = len(conn.sent)
+    await stream.push(FRAME)  # the writer's next tick, due silence, comes while this is pending
+    await _until(lambda: len(conn.audio()) == 1)
+    assert conn.sent[before][1] == FRAME
     await stream.close()
