@@ -33,7 +33,10 @@ def main() -> None:
         done = threading.Event()
         threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
         done.wait()
-        print(json.dumps({"transcribeStreams": len(transcribe.streams), "pollyRequests": len(polly.requests)}),
+        print(json.dumps({"transcribeStreams": len(transcribe.streams),
+                          "transcribeAudioEvents": sum(s.audio_events for s in transcribe.streams),
+                          "transcribeAudioSeconds": round(sum(s.audio_bytes for s in transcribe.streams) / 16000, 1),
+                          "pollyRequests": len(polly.requests)}),
               flush=True)
         tts.stop()
         stt.stop()
