@@ -54,7 +54,7 @@ class EventSigner:
         # The string-to-sign's lines before the signatures, for the second they name: strftime alone
         # was a fifth of an event's signing, and a stream sends 5-10 events a second.
         self._second: int | None = None
-        self._head = ""
+        self._head, self._day = "", ""
 
     def audio(self, pcm: bytes, secret: str, now: datetime.datetime) -> bytes:
         """The signed envelope of one audio event, ready for the wire; advances the chain."""
@@ -66,13 +66,13 @@ class EventSigner:
         if epoch_ms // 1000 != self._second:
             self._second = epoch_ms // 1000
             timestamp = now.strftime(_TIMESTAMP)
+            self._day = timestamp[:8]
             self._head = "\n".join(("AWS4-HMAC-SHA256-PAYLOAD", timestamp,
-                                    f"{timestamp[:8]}/{self.region}/{self.service}/aws4_request", ""))
-        day = self._head[25:33]  # the timestamp's date, after the algorithm's line
+                                    f"{self._day}/{self.region}/{self.service}/aws4_request", ""))
         date_header = _DATE_NAME + struct.pack("!q", epoch_ms)
         to_sign = "\n".join((self._head + self.prior.decode(), hashlib.sha256(date_header).hexdigest(),
                              hashlib.sha256(payload).hexdigest()))
-        signature = hmac.digest(self._signing_key(secret, day), to_sign.encode(), "sha256")
+        signature = hmac.digest(self._signing_key(secret, self._day), to_sign.encode(), "sha256")
         self.prior = signature.hex().encode()
         return frame(date_header + _SIGNATURE_NAME + signature, payload)
 

@@ -55,10 +55,8 @@ class DirectBody:
             if self.written - self.completed >= MAX_UNWRITTEN:  # a completion may have come meanwhile
                 await self._room
             self._room = None
-        if self.error_code:
+        if not self.write_now(data):  # with room made, only a failure refuses it
             raise OSError(f"Failed to write to stream (awscrt error {self.error_code}).")
-        self._write(self.stream, self._wrap(BytesIO(data)), False, self._completed)
-        self.written += 1
 
     def write_now(self, data: bytes) -> bool:
         """`write` where it would not wait: False (nothing written) with `MAX_UNWRITTEN` outstanding or

@@ -185,8 +185,7 @@ class AudioPublisher:
             raise OSError("Attempted to write to closed stream.")
         identity = await self.config.identity_resolver.get_identity(properties=self.config.identity_properties)
         self.identity = identity
-        self.chain.prior = signer._prior_signature
-        message = self.chain.audio(pcm, identity.secret_access_key, datetime.datetime.now(datetime.UTC))
+        message = self._signed(pcm, identity, datetime.datetime.now(datetime.UTC))
         signer._prior_signature = self.chain.prior
         try:
             if self.direct is not None:
@@ -209,17 +208,20 @@ class AudioPublisher:
         now = datetime.datetime.now(datetime.UTC)
         if identity.expiration is not None and identity.expiration - now < FRESH_FOR:
             return False
-        prior = self.chain.prior = signer._prior_signature
-        message = self.chain.audio(pcm, identity.secret_access_key, now)
+        message = self._signed(pcm, identity, now)
         try:
             written = direct.write_now(message)
         except Exception:  # a stream awscrt has closed: `send` raises it where the writer handles faults
             written = False
-        if not written:
-            self.chain.prior = prior
-            return False
-        signer._prior_signature = self.chain.prior
-        return True
+        if written:  # the chain moves on only for an event that went
+            signer._prior_signature = self.chain.prior
+        return written
+
+    def _signed(self, pcm: bytes, identity: Any, now: datetime.datetime) -> bytes:
+        """The event for `pcm`, chained on the SDK signer's last signature (the signer itself is moved on
+        by the caller, once the event is on its way)."""
+        self.chain.prior = self.config.signer._prior_signature
+        return self.chain.audio(pcm, identity.secret_access_key, now)
 
 
 FRESH_FOR = datetime.timedelta(minutes=5)  # credentials closer to expiry go through the resolver (it refreshes)

@@ -266,7 +266,8 @@ class TranscribeStream:
         self._closing = True
         if self._tick is not None:
             self._tick.cancel()
-        self._enqueue_tail()
+        if tail := self._take_tail():
+            self._enqueue(tail)
         self._audio.set()
         deadline = self._clock() + self.options.drain_timeout_s + 1
         if self._supervisor is not None:  # it ends the stream, then retires it in a task of its own
@@ -292,10 +293,8 @@ class TranscribeStream:
         self._enqueue(chunk)
 
     def _out_tail(self) -> None:
-        size = len(self._pending) // 2 * 2
-        if size:
-            self._out(bytes(self._pending[:size]))
-            del self._pending[:size]
+        if tail := self._take_tail():
+            self._out(tail)
 
     def _partial_due(self) -> None:
         """A partial chunk goes as it is once it has waited one tick from its first audio (a timer, not
@@ -315,11 +314,12 @@ class TranscribeStream:
         self._chunks.append(chunk)
         self._audio.set()
 
-    def _enqueue_tail(self) -> None:
+    def _take_tail(self) -> bytes:
+        """What is pending, in whole samples, taken off the pending audio."""
         size = len(self._pending) // 2 * 2
-        if size:
-            self._enqueue(bytes(self._pending[:size]))
-            del self._pending[:size]
+        tail = bytes(self._pending[:size])
+        del self._pending[:size]
+        return tail
 
     async def _next_chunk(self, timeout: float, limit: float | None = None) -> bytes:
         if not self._chunks:
