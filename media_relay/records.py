@@ -113,4 +113,8 @@ class DynamoCallRecords:
             logger.exception("could not queue a reconcile check", extra={"callId": ctx.call["id"]})
 
     async def set_end_reason(self, ctx: CallContext, reason: str | None) -> None:
+        """The carrier is about to end the call: what is queued goes first (without lingering), so that
+        a client reading the call once it has ended finds every turn."""
+        if self._writer is not None:
+            await self._writer.flush()
         await asyncio.to_thread(self.c.calls.update, ctx.project_id, ctx.call["id"], {"endReason": reason})

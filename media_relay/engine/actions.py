@@ -1,12 +1,15 @@
 """What the engine asks of the world beyond the call's audio: the store and the carrier.
 
 Hanging up and transferring go through the carrier's REST API; the carrier then stops the stream,
-and if it does not within a grace period the engine closes the socket itself. A refused transfer
+and if it does not within a grace period the engine closes the socket itself. Both wait until the
+turn that asked for them is stored: the carrier reports the call ended as soon as it hangs up, and a
+client that reads the call then must find its last words. A refused transfer
 comes back to the engine as an event, so it can apologise and carry on.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -35,7 +38,8 @@ class CallActions:
                  post: Callable[[ev.Event], None]) -> None:
         self.plan, self.records, self.carrier, self.timers, self.post = plan, records, carrier, timers, post
 
-    async def hang_up(self, reason: str) -> None:
+    async def hang_up(self, reason: str, after: asyncio.Future[Any] | None = None) -> None:
+        await _stored(after)
         await self.records.set_end_reason(reason)
         try:
             await self.carrier.hang_up()
@@ -46,7 +50,8 @@ class CallActions:
             return
         self.timers.arm(ev.Timer.CLOSE_STREAM, self.plan.limits.close_grace_s)
 
-    async def transfer(self, number: str) -> None:
+    async def transfer(self, number: str, after: asyncio.Future[Any] | None = None) -> None:
+        await _stored(after)
         await self.records.set_end_reason("transferred")
         try:
             await self.carrier.transfer(number)
@@ -59,3 +64,9 @@ class CallActions:
 
     async def close_stream(self) -> None:
         await self.carrier.close_stream()
+
+
+async def _stored(turn: asyncio.Future[Any] | None) -> None:
+    """Wait for a turn's settling (stored, however it went), without cancelling it if this is cancelled."""
+    if turn is not None:
+        await asyncio.wait([turn])

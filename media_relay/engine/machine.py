@@ -207,13 +207,13 @@ class CallEngine(CallerEvents):
             return
         if action is not None and action.kind == "transfer" and action.number:
             self.phase, self.end_reason = CallPhase.ENDING, "transferred"
-            self._spawn_guarded(self.actions.transfer(action.number))
+            self._spawn_guarded(self.actions.transfer(action.number, self._settled))
         elif action is not None:
             self.phase = CallPhase.ENDING
             self.end_reason = "agent-hangup"
-            self._spawn_guarded(self.actions.hang_up(self.end_reason))
+            self._spawn_guarded(self.actions.hang_up(self.end_reason, self._settled))
         elif turn.kind in (TurnKind.GOODBYE, TurnKind.VOICEMAIL):
-            self._spawn_guarded(self.actions.hang_up(self.end_reason or "agent-hangup"))
+            self._spawn_guarded(self.actions.hang_up(self.end_reason or "agent-hangup", self._settled))
         elif self.phase is CallPhase.TALKING:
             self._next()
 

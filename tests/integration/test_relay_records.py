@@ -3,8 +3,10 @@ turn count and snippet, voice deliveries and their totals, as the API reads them
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from media_relay.record_writer import RecordWriter
 from media_relay.records import CallContext, DynamoCallRecords
 from switchboard.container import Container
 from switchboard.store import keys
@@ -74,3 +76,16 @@ async def test_a_turn_of_a_deleted_call_does_not_stop_the_other_calls_turns(
     await records.flush()
     assert container.calls.get(pid, "call_kept")["turnCount"] == 1
     assert container.calls.table.get(keys.project_pk(pid), keys.call_sk("call_deleted")) is None  # not revived
+
+
+async def test_the_turns_queued_are_stored_before_the_end_reason_the_carrier_reports(
+        container: Container, project: NewProject) -> None:
+    pid = project.project_id
+    records = DynamoCallRecords(container, RecordWriter(container.calls.table, linger_s=30.0))
+    new_call(container, pid, container.agents.create(pid, {"name": "B"})["id"], "call_ending")
+    ctx = await records.load(pid, "call_ending")
+    await records.append_turn(ctx, {"id": "tr_bye", "transcript": "bye", "response": "Goodbye."})
+    # The writer would hold the turn for 30 s; the hang-up that follows must not outrun it.
+    await asyncio.wait_for(records.set_end_reason(ctx, "agent-hangup"), 10)
+    assert [t["id"] for t in container.calls.list_turns("call_ending")] == ["tr_bye"]
+    assert container.calls.get(pid, "call_ending")["endReason"] == "agent-hangup"

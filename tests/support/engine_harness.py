@@ -95,11 +95,19 @@ class FakeCarrier:
     transfers: list[str] = field(default_factory=list)
     closed: int = 0
     refuse_transfer: bool = False
+    records: FakeRecords | None = None
+    stored_when_asked: list[int] = field(default_factory=list)  # turns in the store at each hang-up or transfer
 
     async def hang_up(self) -> None:
         self.hangups += 1
+        self._asked()
+
+    def _asked(self) -> None:
+        if self.records is not None:
+            self.stored_when_asked.append(len(self.records.turns))
 
     async def transfer(self, number: str) -> None:
+        self._asked()
         if self.refuse_transfer:
             raise RuntimeError("the carrier refused")
         self.transfers.append(number)
@@ -114,6 +122,8 @@ class FakeRecords:
     end_reasons: list[str | None] = field(default_factory=list)
 
     async def append_turn(self, turn: dict[str, Any]) -> None:
+        for _ in range(3):  # a store takes a few rounds of the loop, as a real one does
+            await asyncio.sleep(0)
         self.turns.append(turn)
 
     async def set_end_reason(self, reason: str | None) -> None:
@@ -138,7 +148,8 @@ class Harness:
         self.tts = FakeTts()
         self.responder = responder or ScriptedResponder()
         self.responder.clock = self.clock
-        self.carrier, self.records = FakeCarrier(), FakeRecords()
+        self.records = FakeRecords()
+        self.carrier = FakeCarrier(records=self.records)
         # A lead far beyond any reply: every frame goes out at once, and the fake clock says what was played.
         self.playout = Playout(self._send, "MZ1", lead_ms=3_600_000, clock=self.clock)
         self.policy = policy

@@ -194,6 +194,7 @@ async def test_hangup_comes_after_the_words_are_heard() -> None:
         assert call.carrier.hangups == 0
         await call.play_all()
         assert call.carrier.hangups == 1 and call.records.end_reasons == ["agent-hangup"]
+        assert call.carrier.stored_when_asked == [1]  # the goodbye turn is stored before the carrier ends the call
         await call.advance(5.1)
         assert call.carrier.closed == 1  # the carrier never stopped the stream, so we closed it
 
@@ -204,6 +205,7 @@ async def test_transfer_goes_to_the_replys_number_else_the_agents() -> None:
         await call.say("A human, please.")
         await call.play_all()
         assert call.carrier.transfers == ["+14155550188"] and call.records.end_reasons == ["transferred"]
+        assert call.carrier.stored_when_asked == [1]
 
 
 async def test_a_refused_transfer_is_apologised_for_and_the_call_goes_on() -> None:
@@ -279,6 +281,7 @@ async def test_voicemail_is_left_and_nothing_the_machine_plays_is_a_turn() -> No
         assert responder.requests == [] and call.clears() == 0
         await call.play_all()
         assert call.carrier.hangups == 1 and call.records.end_reasons == ["voicemail"]
+        assert call.carrier.stored_when_asked == [1]  # the message's turn is stored before the hang-up
         assert said(call) == ["Hi, it is Acme. Call us back."]
 
 
