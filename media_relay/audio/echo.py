@@ -16,6 +16,7 @@ afresh while keeping what was learnt.
 from __future__ import annotations
 
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 
@@ -35,30 +36,45 @@ class EchoGate:
     def __init__(self, clock: Callable[[], float] = time.monotonic, window_s: float = WINDOW_S,
                  margin_db: float = MARGIN_DB) -> None:
         self.clock, self.window_s, self.margin = clock, window_s, 10 ** (margin_db / 10)
-        self._played: deque[tuple[float, float]] = deque()  # (far-end time, energy) of frames sent
-        self._ratios: deque[float] = deque(maxlen=HISTORY)  # caller energy / reference, agent audible
+        # Frames sent, as (far-end time, energy), in the order they play (the playout's deadline clock
+        # only moves on): those not yet playing, and of those playing within the window only the ones
+        # no later frame outshouts (each louder than every frame after it), so the loudest is the
+        # first. A caller frame costs O(1) whatever the playout's lead, not a scan of the window.
+        self._ahead: deque[tuple[float, float]] = deque()
+        self._loudest: deque[tuple[float, float]] = deque()
+        # Caller energy / reference while the agent is audible: a ring (set from Python as an array's
+        # item), read whole through a numpy view by the percentile, which does not care about order.
+        self._ring = array("d", bytes(8 * HISTORY))
+        self._ratios = np.frombuffer(self._ring, dtype=np.float64)
         self.level = PRIOR  # the echo level: caller energy over reference while the caller is quiet
-        self._count = 0
+        self._known = 0  # ratios learnt since the last reset
+        self._count = 0  # ratios learnt in all (every tenth refreshes the level)
 
     def played(self, at: float, energy: float) -> None:
         """The playout sent a frame that plays at the far end at `at` (monotonic), with this mean power."""
-        self._played.append((at, energy))
+        self._ahead.append((at, energy))
 
     def reset(self) -> None:
         """The far end dropped the agent's audio (a pause): nothing it held can echo any more, and what
         is heard meanwhile may be the caller talking, so the window starts afresh (the level stays)."""
-        self._played.clear()
-        self._ratios.clear()
+        self._ahead.clear()
+        self._loudest.clear()
+        self._known = 0
 
     def reference(self, now: float | None = None) -> float:
         """The loudest agent frame that can still be echoing now (0: the agent has been quiet)."""
-        played = self._played
-        if not played:  # the agent has said nothing within the window: most frames of a call
+        ahead, loudest = self._ahead, self._loudest
+        if not ahead and not loudest:  # the agent has said nothing within the window: most frames of a call
             return 0.0
         now = self.clock() if now is None else now
-        while played and played[0][0] < now - self.window_s:
-            played.popleft()
-        return max((e for t, e in played if t <= now), default=0.0)
+        while ahead and ahead[0][0] <= now:
+            frame = ahead.popleft()
+            while loudest and loudest[-1][1] <= frame[1]:
+                loudest.pop()
+            loudest.append(frame)
+        while loudest and loudest[0][0] < now - self.window_s:
+            loudest.popleft()
+        return loudest[0][1] if loudest else 0.0
 
     def is_echo(self, energy: float, *, learn: bool = True) -> bool:
         """Could this caller frame be only the agent coming back? Frames also teach the level, unless
@@ -68,8 +84,10 @@ class EchoGate:
             return False
         ratio = energy / ref
         if learn:
-            self._ratios.append(ratio)
+            self._ring[self._known % HISTORY] = ratio
+            self._known += 1
             self._count += 1
-            if len(self._ratios) >= MIN_HISTORY and self._count % 10 == 0:
-                self.level = percentile(np.fromiter(self._ratios, dtype=np.float64), PERCENTILE)
+            if self._known >= MIN_HISTORY and self._count % 10 == 0:
+                known = self._ratios if self._known >= HISTORY else self._ratios[:self._known]
+                self.level = percentile(known, PERCENTILE)
         return ratio < self.level * self.margin
