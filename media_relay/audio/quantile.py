@@ -16,13 +16,30 @@ import numpy as np
 
 def percentile(values: np.ndarray, p: float) -> float:
     """The `p`th percentile of a non-empty 1-D float array without NaNs (the array is not changed)."""
+    return percentiles(values, (p,))[0]
+
+
+def percentiles(values: np.ndarray, ps: tuple[float, ...]) -> tuple[float, ...]:
+    """Several percentiles of the array from one partition (each as `percentile` gives it alone)."""
     n = values.shape[0]
-    virtual = (n - 1) * (p / 100)
-    lo = math.floor(virtual)
-    if lo >= n - 1:
-        return float(np.max(values))
-    gamma = virtual - lo
-    part = np.partition(values, (lo, lo + 1))
+    picks: list[tuple[int, float]] = []  # (lower index, gamma) per percentile; gamma < 0: the maximum
+    kth: set[int] = set()
+    for p in ps:
+        virtual = (n - 1) * (p / 100)
+        lo = math.floor(virtual)
+        if lo >= n - 1:
+            picks.append((n - 1, -1.0))
+            kth.add(n - 1)
+        else:
+            picks.append((lo, virtual - lo))
+            kth.update((lo, lo + 1))
+    part = np.partition(values, sorted(kth))
+    return tuple(_lerp(part, lo, gamma) for lo, gamma in picks)
+
+
+def _lerp(part: np.ndarray, lo: int, gamma: float) -> float:
+    if gamma < 0:
+        return float(part[lo])
     a, b = float(part[lo]), float(part[lo + 1])
     diff = b - a
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma

@@ -25,7 +25,7 @@ import numpy as np
 import webrtcvad
 
 from media_relay.audio.codec import audioop
-from media_relay.audio.quantile import percentile
+from media_relay.audio.quantile import percentiles
 from media_relay.ports import FRAME_MS, SAMPLE_RATE
 
 ENERGY_FLOOR = 300.0  # RMS below this is silence whatever webrtcvad says (line noise)
@@ -79,12 +79,11 @@ class FrameAnalyzer:
         self._filled += 1
         if self._filled % 10 == 0 and self._filled >= BACKGROUND_FIRST:  # every 200 ms, from 1.5 s in
             known = self._energies if self._filled >= BACKGROUND_WINDOW else self._energies[:self._filled]
-            self._background = percentile(known, BACKGROUND_PERCENTILE)
+            self._background, median = percentiles(known, (BACKGROUND_PERCENTILE, 50))  # one partition
             # Babble's quiet moments sit 11-14 dB under its peaks, so its 10th percentile alone lets it
             # through. A window whose median is near its 10th percentile holds no speaker's pauses: it
             # is the room. Its median is remembered (a caller talking over it makes windows unsteady,
             # which leave it as it was) and speech must stand above that too.
-            median = percentile(known, 50)
             if median < self._background * STEADY_SPREAD:
                 self._steady = median
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from media_relay.audio.quantile import percentile
+from media_relay.audio.quantile import percentile, percentiles
 
 
 @pytest.mark.parametrize("p", [10, 90, 50, 0, 100, 37.5])
@@ -17,6 +17,15 @@ def test_the_same_number_as_numpy_for_random_energies(p: float) -> None:
             before = values.copy()
             assert percentile(values, p) == float(np.percentile(values, p)), (n, p)
             assert np.array_equal(values, before)
+
+
+@pytest.mark.parametrize("ps", [(10, 50), (50, 10), (0, 100), (10, 10), (37.5, 99.9, 80)])
+def test_several_from_one_partition_are_each_numpys(ps: tuple[float, ...]) -> None:
+    rng = np.random.default_rng(len(ps) * 7 + int(ps[0]))
+    for n in (1, 2, 3, 10, 75, 250):
+        for _ in range(40):
+            values = rng.exponential(1e6, n) * rng.choice([0.0, 1.0, 1e-3], n)
+            assert percentiles(values, ps) == tuple(float(np.percentile(values, p)) for p in ps), (n, ps)
 
 
 def test_integers_in_floats_and_repeated_values() -> None:
