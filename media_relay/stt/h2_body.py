@@ -23,6 +23,8 @@ import asyncio
 from io import BytesIO
 from typing import Any
 
+from media_relay.stt import crt_thread_state
+
 MAX_UNWRITTEN = 32  # events (3.2-6.4 s of audio) awscrt may hold before the relay waits
 
 
@@ -69,6 +71,7 @@ class DirectBody:
 
     def _completed(self, error_code: int) -> None:
         """awscrt's thread: a write went out (or failed)."""
+        crt_thread_state.keep()  # this thread's callbacks (writes, reads) stop rebuilding Python state
         if error_code and not self.error_code:
             self.error_code = error_code
         self.completed += 1

@@ -8,6 +8,7 @@ import gc
 import math
 import os
 import struct
+import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +19,8 @@ import pytest
 from media_relay.config import RelaySettings
 from media_relay.ports import FRAME_BYTES_PCM, Transcript
 from media_relay.providers import build_stt, build_tts
+from media_relay.stt import crt_thread_state
+from media_relay.stt.h2_body import DirectBody
 from media_relay.stt.transcribe_sdk import TranscribeSdkStt
 from media_relay.stt.transcribe_stream import TranscribeStream
 from media_relay.tts.polly_tts import PollyTts, batches
@@ -285,6 +288,34 @@ async def test_audio_events_go_straight_onto_the_http2_stream_in_order_and_signe
     await asyncio.sleep(0.1)
     gc.collect()
     assert body() is None  # nothing kept it (the registry's entries are weak), so its entry is gone too
+
+
+async def test_awscrts_thread_keeps_one_python_thread_state_across_its_callbacks(fake, tls, monkeypatch) -> None:
+    """Each write's completion runs on awscrt's thread through PyGILState_Ensure; after the first, the
+    thread keeps its Python state, so what one callback left in thread-local storage the next finds
+    (a state built per callback would start empty every time, and cost a page mapping each)."""
+    local, found, threads = threading.local(), [], set()
+    completed = DirectBody._completed
+
+    def probe(self: DirectBody, error_code: int) -> None:
+        completed(self, error_code)
+        found.append(getattr(local, "mark", None))
+        local.mark = threading.get_ident()
+        threads.add(threading.get_ident())
+
+    monkeypatch.setattr(DirectBody, "_completed", probe)
+    _, server = fake
+    stt = build_stt(transcribe_settings(server, tls[0]))
+    conn = await stt.connect(dataclasses.replace(stt.options, language="en-US"))
+    try:
+        for _ in range(12):
+            await conn.send(tone(100))
+            await asyncio.sleep(0.01)
+        await wait_until(lambda: len(found) == 12)
+    finally:
+        await conn.close()
+    assert threading.get_ident() not in threads and crt_thread_state.kept() >= len(threads) == 1
+    assert found[0] is None and found[1:] == [threads.pop()] * 11
 
 
 async def test_a_400_at_start_is_a_clear_error_and_is_not_retried(fake, tls) -> None:
