@@ -112,6 +112,18 @@ class CrtTransport(AWSCRTHTTPClient):
         self._closed = False
         self._body: Any = None  # the body of the request `send` is opening
 
+    async def _build_new_connection(self, url: Any) -> Any:
+        """smithy's connect, left to finish if the call that wanted it goes first (a call that ends
+        while Transcribe connects). awscrt completes the connect on its own thread: a cancelled
+        future there raises InvalidStateError in that thread, and a connection made anyway stays
+        open with nobody to close it. So the connect is shielded, and one nobody awaits is closed."""
+        connecting = asyncio.ensure_future(super()._build_new_connection(url))
+        try:
+            return await asyncio.shield(connecting)
+        except asyncio.CancelledError:
+            connecting.add_done_callback(_close_unwanted)
+            raise
+
     def _create_body_generator(self, body: Any) -> Any:
         self._body = body
         return super()._create_body_generator(body)
@@ -123,6 +135,18 @@ class CrtTransport(AWSCRTHTTPClient):
                 STREAMS_BY_BODY[self._body] = weakref.ref(stream)
             self._body = None
         return await super()._await_response(stream)
+
+
+_closing: set[asyncio.Task[None]] = set()  # closes of unwanted connections, referenced until done
+
+
+def _close_unwanted(connecting: asyncio.Future[Any]) -> None:
+    """A connect whose caller went: close what it made (a failure needs nothing but retrieving)."""
+    if connecting.cancelled() or connecting.exception() is not None:
+        return
+    task = asyncio.ensure_future(connecting.result().close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 # The HTTP/2 stream each of our transports opened for a request body (the publisher's buffer), so the

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import math
 import os
 import struct
+import sys
 import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from awscrt.aio.http import AIOHttpClientConnectionUnified
+from smithy_core import URI
 
 from media_relay.config import RelaySettings
 from media_relay.ports import FRAME_BYTES_PCM, Transcript
 from media_relay.providers import build_stt, build_tts
 from media_relay.stt import crt_thread_state
 from media_relay.stt.h2_body import DirectBody
-from media_relay.stt.transcribe_sdk import TranscribeSdkStt
+from media_relay.stt.transcribe_sdk import CrtTransport, TranscribeSdkStt
 from media_relay.stt.transcribe_stream import TranscribeStream
 from media_relay.tts.polly_tts import PollyTts, batches
 from switchboard.errors import UpstreamError
@@ -316,6 +321,36 @@ async def test_awscrts_thread_keeps_one_python_thread_state_across_its_callbacks
         await conn.close()
     assert threading.get_ident() not in threads and crt_thread_state.kept() >= len(threads) == 1
     assert found[0] is None and found[1:] == [threads.pop()] * 11
+
+
+async def test_a_connect_cut_short_leaves_awscrt_nothing_to_fail_on_and_no_connection_open(
+        fake, tls, monkeypatch) -> None:
+    """A call that ends while its Transcribe connection is being made cancels the connect. awscrt
+    still finishes it on its own thread: it must find its future waiting (not cancelled, which made
+    it raise InvalidStateError there) and a connection nobody wants is closed."""
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    closed: list[AIOHttpClientConnectionUnified] = []
+    close = AIOHttpClientConnectionUnified.close
+
+    async def recording_close(self: AIOHttpClientConnectionUnified) -> None:
+        closed.append(self)
+        await close(self)
+
+    monkeypatch.setattr(AIOHttpClientConnectionUnified, "close", recording_close)
+    _, server = fake
+    stt = build_stt(transcribe_settings(server, tls[0]))
+    assert isinstance(stt, TranscribeSdkStt)
+    transport = CrtTransport(*stt._transport_args)
+    url = URI(host="localhost", port=server.port, scheme="https")
+    for _ in range(3):
+        connecting = asyncio.create_task(transport._build_new_connection(url))
+        await asyncio.sleep(0)  # awscrt has started: its TLS handshake takes milliseconds
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await connecting
+    await wait_until(lambda: len(closed) == 3 and not any(conn.is_open() for conn in closed))
+    assert unraisable == []
 
 
 async def test_a_400_at_start_is_a_clear_error_and_is_not_retried(fake, tls) -> None:
