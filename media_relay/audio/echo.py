@@ -16,13 +16,10 @@ afresh while keeping what was learnt.
 from __future__ import annotations
 
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable
 
-import numpy as np
-
-from media_relay.audio.quantile import percentile
+from media_relay.audio.quantile import Window, percentile
 
 WINDOW_S = 0.6  # echo arrives within this long of the audio that caused it (network and room)
 MARGIN_DB = 6.0
@@ -42,12 +39,8 @@ class EchoGate:
         # first. A caller frame costs O(1) whatever the playout's lead, not a scan of the window.
         self._ahead: deque[tuple[float, float]] = deque()
         self._loudest: deque[tuple[float, float]] = deque()
-        # Caller energy / reference while the agent is audible: a ring (set from Python as an array's
-        # item), read whole through a numpy view by the percentile, which does not care about order.
-        self._ring = array("d", bytes(8 * HISTORY))
-        self._ratios = np.frombuffer(self._ring, dtype=np.float64)
+        self._ratios = Window(HISTORY)  # caller energy / reference while the agent is audible, since a reset
         self.level = PRIOR  # the echo level: caller energy over reference while the caller is quiet
-        self._known = 0  # ratios learnt since the last reset
         self._count = 0  # ratios learnt in all (every tenth refreshes the level)
 
     def played(self, at: float, energy: float) -> None:
@@ -59,7 +52,7 @@ class EchoGate:
         is heard meanwhile may be the caller talking, so the window starts afresh (the level stays)."""
         self._ahead.clear()
         self._loudest.clear()
-        self._known = 0
+        self._ratios.clear()
 
     def reference(self, now: float | None = None) -> float:
         """The loudest agent frame that can still be echoing now (0: the agent has been quiet)."""
@@ -84,10 +77,8 @@ class EchoGate:
             return False
         ratio = energy / ref
         if learn:
-            self._ring[self._known % HISTORY] = ratio
-            self._known += 1
+            self._ratios.add(ratio)
             self._count += 1
-            if self._known >= MIN_HISTORY and self._count % 10 == 0:
-                known = self._ratios if self._known >= HISTORY else self._ratios[:self._known]
-                self.level = percentile(known, PERCENTILE)
+            if self._ratios.count >= MIN_HISTORY and self._count % 10 == 0:
+                self.level = percentile(self._ratios.values(), PERCENTILE)
         return ratio < self.level * self.margin

@@ -4,12 +4,14 @@ The VAD's background level and the echo gate's level take a percentile of a few 
 every 200 ms on every call; `np.percentile` spends ~40 µs of that in Python layers around a
 partition. This is numpy's default ('linear') method, step by step as numpy computes it (virtual
 index `(n - 1) * p / 100`, partition, `_lerp`), so the result is bit-identical
-(tests/unit/test_quantile.py checks it against numpy on random arrays).
+(tests/unit/test_quantile.py checks it against numpy on random arrays). `percentiles` takes several
+from one partition; `Window` holds the sliding window they are taken over.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 
@@ -43,3 +45,28 @@ def _lerp(part: np.ndarray, lo: int, gamma: float) -> float:
     a, b = float(part[lo]), float(part[lo + 1])
     diff = b - a
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+class Window:
+    """The last `size` values, set from Python one at a time (an array's item, cheaper than a numpy
+    scalar store) and read by numpy in place through a view, in no particular order: what a
+    percentile over a sliding window needs, without a copy per read."""
+
+    __slots__ = ("_ring", "_view", "count", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ring = array("d", bytes(8 * size))
+        self._view = np.frombuffer(self._ring, dtype=np.float64)
+        self.count = 0  # values added since the start or the last clear
+
+    def add(self, value: float) -> None:
+        self._ring[self.count % self.size] = value
+        self.count += 1
+
+    def values(self) -> np.ndarray:
+        """The values held (the last `size` added), as a view: read it before the next `add`."""
+        return self._view if self.count >= self.size else self._view[:self.count]
+
+    def clear(self) -> None:
+        self.count = 0

@@ -17,15 +17,13 @@ back could be (`EchoGate`). The controller turns frame decisions into events:
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import webrtcvad
 
 from media_relay.audio.codec import audioop
-from media_relay.audio.quantile import percentiles
+from media_relay.audio.quantile import Window, percentiles
 from media_relay.ports import FRAME_MS, SAMPLE_RATE
 
 ENERGY_FLOOR = 300.0  # RMS below this is silence whatever webrtcvad says (line noise)
@@ -47,11 +45,7 @@ class FrameAnalyzer:
     def __init__(self, mode: int = 2, echo: EchoCheck | None = None) -> None:
         self.vad = webrtcvad.Vad(mode)
         self.echo = echo
-        # A ring of the last frames' energies: set from Python each frame (an array's item, not a numpy
-        # scalar store), read by numpy through a view every 200 ms.
-        self._ring = array("d", bytes(8 * BACKGROUND_WINDOW))
-        self._energies = np.frombuffer(self._ring, dtype=np.float64)
-        self._filled = 0
+        self._energies = Window(BACKGROUND_WINDOW)  # the last frames' energies, read every 200 ms
         self._background = 0.0
         self._steady = 0.0  # the median level of the last steady window (a TV, babble, the line's hiss)
 
@@ -75,11 +69,10 @@ class FrameAnalyzer:
         return bool(self.vad.is_speech(frame, SAMPLE_RATE))
 
     def _track_background(self, energy: float) -> None:
-        self._ring[self._filled % BACKGROUND_WINDOW] = energy
-        self._filled += 1
-        if self._filled % 10 == 0 and self._filled >= BACKGROUND_FIRST:  # every 200 ms, from 1.5 s in
-            known = self._energies if self._filled >= BACKGROUND_WINDOW else self._energies[:self._filled]
-            self._background, median = percentiles(known, (BACKGROUND_PERCENTILE, 50))  # one partition
+        energies = self._energies
+        energies.add(energy)
+        if energies.count % 10 == 0 and energies.count >= BACKGROUND_FIRST:  # every 200 ms, from 1.5 s in
+            self._background, median = percentiles(energies.values(), (BACKGROUND_PERCENTILE, 50))
             # Babble's quiet moments sit 11-14 dB under its peaks, so its 10th percentile alone lets it
             # through. A window whose median is near its 10th percentile holds no speaker's pauses: it
             # is the room. Its median is remembered (a caller talking over it makes windows unsteady,

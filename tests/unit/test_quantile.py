@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from media_relay.audio.quantile import percentile, percentiles
+from media_relay.audio.quantile import Window, percentile, percentiles
 
 
 @pytest.mark.parametrize("p", [10, 90, 50, 0, 100, 37.5])
@@ -31,3 +31,17 @@ def test_several_from_one_partition_are_each_numpys(ps: tuple[float, ...]) -> No
 def test_integers_in_floats_and_repeated_values() -> None:
     values = np.array([5.0] * 100 + [1.0] * 150)
     assert percentile(values, 10) == float(np.percentile(values, 10)) == 1.0
+
+
+def test_a_window_holds_the_last_values_added_and_forgets_them_on_clear() -> None:
+    window = Window(4)
+    assert window.values().size == 0
+    for value in (1.0, 2.0, 3.0):
+        window.add(value)
+    assert sorted(window.values()) == [1.0, 2.0, 3.0]
+    for value in (4.0, 5.0, 6.0):
+        window.add(value)
+    assert sorted(window.values()) == [3.0, 4.0, 5.0, 6.0] and window.count == 6
+    window.clear()
+    window.add(7.0)
+    assert list(window.values()) == [7.0]
